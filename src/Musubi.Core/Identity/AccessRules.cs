@@ -1,0 +1,52 @@
+namespace Musubi.Core.Identity;
+
+/// <summary>
+/// Who may manage what in the constituency and identity areas. Pure functions of the actor and the target, so they
+/// can be tested exhaustively. (Sight of shared intelligence is a different matter: that is the TLP access policy.)
+/// </summary>
+public static class AccessRules
+{
+    public static bool CanReadDirectory(Actor actor) => actor.HasScope(Scopes.ConstituencyRead);
+
+    public static bool CanCreateOrganisation(Actor actor) =>
+        actor.IsPlatformAdmin && actor.HasScope(Scopes.ConstituencyWrite);
+
+    public static bool CanDeleteOrganisation(Actor actor) => CanCreateOrganisation(actor);
+
+    /// <summary>Details, contacts and networks of one organisation.</summary>
+    public static bool CanEditOrganisation(Actor actor, Guid organisationId) =>
+        actor.HasScope(Scopes.ConstituencyWrite)
+        && (actor.IsPlatformAdmin || (actor.Role == Role.OrgAdmin && actor.OrganisationId == organisationId));
+
+    /// <summary>Changing an organisation's kind, sector or community memberships shapes what it may see later.</summary>
+    public static bool CanClassifyOrganisation(Actor actor) => CanCreateOrganisation(actor);
+
+    public static bool CanManageSectors(Actor actor) => CanCreateOrganisation(actor);
+
+    public static bool CanManageCommunities(Actor actor) => CanCreateOrganisation(actor);
+
+    public static bool CanImportConstituency(Actor actor) => CanCreateOrganisation(actor);
+
+    public static bool CanReadUsers(Actor actor, Guid organisationId) =>
+        actor.HasScope(Scopes.UsersRead)
+        && (actor.IsPlatformAdmin || (actor.Role == Role.OrgAdmin && actor.OrganisationId == organisationId));
+
+    /// <summary>Create, change, disable or reset a user of <paramref name="organisationId"/> holding <paramref name="role"/>.</summary>
+    public static bool CanManageUser(Actor actor, Guid organisationId, Role role) =>
+        actor.HasScope(Scopes.UsersWrite)
+        && (actor.IsPlatformAdmin
+            || (actor.Role == Role.OrgAdmin && actor.OrganisationId == organisationId && role != Role.PlatformAdmin));
+
+    /// <summary>Everyone may read audit entries about their own organisation if they administer it.</summary>
+    public static bool CanReadAudit(Actor actor, Guid? organisationId) =>
+        actor.HasScope(Scopes.AuditRead)
+        && (actor.IsPlatformAdmin
+            || (actor.Role == Role.OrgAdmin && organisationId is { } id && id == actor.OrganisationId));
+
+    /// <summary>The scopes a user of this role may put on a token of their own.</summary>
+    public static IReadOnlyList<string> GrantableScopes(Role role) => role switch
+    {
+        Role.PlatformAdmin or Role.OrgAdmin => Scopes.All,
+        _ => [Scopes.ConstituencyRead],
+    };
+}

@@ -1,0 +1,19 @@
+namespace Musubi.Core.Identity;
+
+/// <summary>
+/// What an API token may be used for. A token never grants more than its owner's role allows: the effective
+/// permission is the role's permission AND the scope. A signed-in browser session carries every scope.
+/// </summary>
+public static class Scopes
+{
+    public const string ConstituencyRead = "constituency:read";
+    public const string ConstituencyWrite = "constituency:write";
+    public const string UsersRead = "users:read";
+    public const string UsersWrite = "users:write";
+    public const string AuditRead = "audit:read";
+
+    public static readonly IReadOnlyList<string> All =
+        [ConstituencyRead, ConstituencyWrite, UsersRead, UsersWrite, AuditRead];
+
+    public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
+}

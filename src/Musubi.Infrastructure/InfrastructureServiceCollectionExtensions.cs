@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Musubi.Infrastructure.Audit;
+using Musubi.Infrastructure.Constituency;
+using Musubi.Infrastructure.Data;
+using Musubi.Infrastructure.Identity;
+using Musubi.Infrastructure.Setup;
+
+namespace Musubi.Infrastructure;
+
+public static class InfrastructureServiceCollectionExtensions
+{
+    /// <summary>
+    /// The database, the audit trail and the constituency and identity use cases. The host adds an
+    /// <see cref="IAuditContext"/> (request address) and data protection; defaults are registered for the CLI.
+    /// </summary>
+    public static IServiceCollection AddMusubiInfrastructure(
+        this IServiceCollection services, DatabaseOptions database, IdentityOptions? identity = null, InitialiseOptions? setup = null)
+    {
+        services.AddMusubiDatabase(database);
+        // Keys live in the database so every node (and the CLI) can read what another protected, e.g. TOTP secrets.
+        services.AddDataProtection().SetApplicationName("Musubi").PersistKeysToDbContext<MusubiDbContext>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(identity ?? new IdentityOptions());
+        services.TryAddSingleton(setup ?? new InitialiseOptions());
+        services.TryAddScoped<IAuditContext>(_ => new FixedAuditContext(null));
+        services.AddScoped<AuditTrail>();
+        services.AddScoped<AuditQueryService>();
+        services.AddSingleton<OwnershipDirectory>();
+        services.AddScoped<OrganisationService>();
+        services.AddScoped<CommunityService>();
+        services.AddSingleton<PasswordHasher>();
+        services.AddScoped<UserService>();
+        services.AddScoped<SignInService>();
+        services.AddScoped<TokenService>();
+        services.AddScoped<DatabaseInitialiser>();
+        return services;
+    }
+}

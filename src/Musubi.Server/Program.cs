@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Http.Features;
+using Musubi.Infrastructure;
+using Musubi.Infrastructure.Audit;
+using Musubi.Infrastructure.Data;
+using Musubi.Infrastructure.Setup;
+using Musubi.Server.Api;
+using Musubi.Server.Auth;
+using Musubi.Server.Components;
+using Musubi.Server.Hosting;
+using Musubi.Server.Ui;
+
+var builder = WebApplication.CreateBuilder(args);
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+{
+    builder.WebHost.UseUrls(MusubiHost.DefaultUrl);
+}
+
+const long MaxRequestBytes = 64L * 1024 * 1024;
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.Limits.MaxRequestBodySize = MaxRequestBytes;
+    k.AddServerHeader = false;
+});
+builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = MaxRequestBytes);
+
+var dataDirectory = MusubiHost.DataDirectory(builder.Configuration);
+builder.Services.AddMusubiInfrastructure(
+    MusubiHost.DatabaseOptions(builder.Configuration, dataDirectory),
+    MusubiHost.IdentityOptions(builder.Configuration),
+    MusubiHost.SetupOptions(builder.Configuration));
+builder.Services.AddHttpContextAccessor();
+builder.Services.AddScoped<IAuditContext, HttpAuditContext>();
+builder.Services.AddMusubiAuth();
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ProblemMapping.Handler>();
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.ConfigureHttpJsonOptions(o => MusubiJson.Apply(o.SerializerOptions));
+builder.Services.AddMusubiOpenApi();
+builder.Services.AddMusubiUi();
+
+var app = builder.Build();
+
+await using (var scope = app.Services.CreateAsyncScope())
+{
+    var result = await scope.ServiceProvider.GetRequiredService<DatabaseInitialiser>().InitialiseAsync(CancellationToken.None);
+    if (result.GeneratedAdminPassword is { } password)
+    {
+        // Shown once, on the console only (never logged): the operator copies it and changes it after signing in.
+        Console.WriteLine();
+        Console.WriteLine("==================================================================");
+        Console.WriteLine(" Musubi: first administrator created");
+        Console.WriteLine($"   user name: {DatabaseInitialiser.AdminUserName}");
+        Console.WriteLine($"   password:  {password}");
+        Console.WriteLine(" This password is shown only now. Set MUSUBI_ADMIN_PASSWORD to choose it.");
+        Console.WriteLine("==================================================================");
+        Console.WriteLine();
+    }
+}
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseRequestLocalization(UiLocalization.RequestLocalizationOptions());
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapGet("/healthz", async (MusubiDbContext db, CancellationToken ct) =>
+        await db.Database.CanConnectAsync(ct) ? Results.Text("ok") : Results.StatusCode(StatusCodes.Status503ServiceUnavailable))
+    .AllowAnonymous()
+    .ExcludeFromDescription();
+
+var v1 = app.MapGroup("/api/v1").WithProblemMapping();
+v1.MapSignInApi();
+var api = v1.MapGroup("").RequireAuthorization(AuthServiceCollectionExtensions.ApiPolicy);
+api.MapOrganisationsApi();
+api.MapCommunitiesApi();
+api.MapIdentityApi();
+api.MapAuditApi();
+app.MapMusubiOpenApi();
+app.MapMusubiUi();
+app.MapStaticAssets();
+app.MapRazorComponents<App>();
+
+await app.RunAsync();
+
+/// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;
