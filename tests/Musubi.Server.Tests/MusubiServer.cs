@@ -1,0 +1,87 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Musubi.Infrastructure;
+using Musubi.Testing;
+
+namespace Musubi.Server.Tests;
+
+/// <summary>The real server in memory on its own database (a new SQLite file or PostgreSQL database).</summary>
+public sealed class MusubiServer : WebApplicationFactory<Program>
+{
+    public const string AdminPassword = "server-test-admin-passphrase";
+
+    private readonly string _provider;
+    private readonly string _connectionString;
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("musubi-server-").FullName;
+
+    private MusubiServer(string provider, string connectionString)
+    {
+        _provider = provider;
+        _connectionString = connectionString;
+    }
+
+    public static async Task<MusubiServer> StartAsync(DatabaseProvider provider, PostgresServer? postgres = null)
+    {
+        var server = provider == DatabaseProvider.Postgres
+            ? new MusubiServer("postgres", await postgres!.CreateDatabaseAsync("server"))
+            : new MusubiServer("sqlite", SqliteFiles.NewConnectionString("server"));
+        _ = server.Server; // start now, so the first request does not pay for migrations
+        return server;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Musubi:Database:Provider", _provider);
+        builder.UseSetting("Musubi:Database:ConnectionString", _connectionString);
+        builder.UseSetting("MUSUBI_ADMIN_PASSWORD", AdminPassword);
+        builder.UseSetting("MUSUBI_DATA", _dataDirectory);
+        builder.UseSetting("Musubi:Identity:Argon2MemoryKiB", "1024");
+        builder.UseSetting("Musubi:Identity:Argon2Iterations", "1");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+    }
+
+    public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+    public HttpClient WithToken(string token)
+    {
+        var client = Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>Signs in over the API and returns a client carrying the token it got.</summary>
+    public async Task<HttpClient> SignInAsync(string userName, string password)
+    {
+        using var anonymous = Anonymous();
+        var response = await anonymous.PostAsJsonAsync("/api/v1/auth/sign-in", new { userName, password });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return WithToken(body.GetProperty("token").GetString()!);
+    }
+
+    public static async Task<T> ReadAsync<T>(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"{(int)response.StatusCode} {response.StatusCode}: {text}");
+        }
+
+        return JsonSerializer.Deserialize<T>(text, MusubiJson.Options)!;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
