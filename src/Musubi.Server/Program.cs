@@ -15,13 +15,12 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
     builder.WebHost.UseUrls(MusubiHost.DefaultUrl);
 }
 
-const long MaxRequestBytes = 64L * 1024 * 1024;
 builder.WebHost.ConfigureKestrel(k =>
 {
-    k.Limits.MaxRequestBodySize = MaxRequestBytes;
+    k.Limits.MaxRequestBodySize = RequestSizeLimit.MaxBytes;
     k.AddServerHeader = false;
 });
-builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = MaxRequestBytes);
+builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = RequestSizeLimit.MaxBytes);
 
 var dataDirectory = MusubiHost.DataDirectory(builder.Configuration);
 builder.Services.AddMusubiInfrastructure(
@@ -59,6 +58,7 @@ await using (var scope = app.Services.CreateAsyncScope())
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRequestSizeLimit();
 app.UseRequestLocalization(UiLocalization.RequestLocalizationOptions());
 app.UseAuthentication();
 app.UseAuthorization();

@@ -11,7 +11,7 @@ namespace Musubi.Server.Tests;
 /// <summary>The real server in memory on its own database (a new SQLite file or PostgreSQL database).</summary>
 public sealed class MusubiServer : WebApplicationFactory<Program>
 {
-    public const string AdminPassword = "server-test-admin-passphrase";
+    public const string AdminPassword = "server-test-root-passphrase";
 
     private readonly string _provider;
     private readonly string _connectionString;

@@ -85,6 +85,9 @@ public sealed class Principals : IAsyncLifetime
             c.Dispose();
         }
 
-        await Server.DisposeAsync();
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
     }
 }
