@@ -19,7 +19,7 @@ internal static class Builders
     public static async Task<Actor> CreateUserAsync(this TestHost host, Guid organisationId, Role role, string? userName = null)
     {
         userName ??= role.ToString().ToLowerInvariant() + "-" + Guid.NewGuid().ToString("N")[..8];
-        var password = role == Role.Service ? null : "a-long-enough-password-" + userName;
+        var password = role == Role.Service ? null : "a-long-enough-test-passphrase";
         var dto = await host.Run(sp => sp.GetRequiredService<UserService>().CreateAsync(host.Admin,
             new UserInput(userName, null, null, organisationId, role, password), CancellationToken.None));
         return new Actor(dto.Id, dto.UserName, organisationId, role);

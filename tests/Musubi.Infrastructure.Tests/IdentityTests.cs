@@ -44,7 +44,7 @@ public sealed class IdentityTests(PostgresServer postgres)
         await using var host = await TestHost.StartAsync(provider, postgres);
         var users = (IServiceProvider sp) => sp.GetRequiredService<UserService>();
         var enrolment = await host.Run(sp => users(sp).BeginTotpAsync(host.Admin, None));
-        var totp = new Totp(Base32Encoding.ToBytes(enrolment.Secret));
+        var totp = new OtpNet.Totp(Base32Encoding.ToBytes(enrolment.Secret));
         Assert.StartsWith("otpauth://totp/Musubi%3Aadmin?secret=" + enrolment.Secret, enrolment.OtpAuthUri, StringComparison.Ordinal);
 
         await Assert.ThrowsAsync<ValidationFailedException>(() => host.Run(sp => users(sp).ConfirmTotpAsync(host.Admin, new TotpCode("000000"), None)));

@@ -140,6 +140,7 @@ public sealed class OrganisationServiceTests(PostgresServer postgres)
         Assert.Equal(["Harbour Logistics"], (await list(new OrganisationQuery(Sector: "logistics"))).Items.Select(o => o.Name));
         Assert.Equal(["Metro Water Works"], (await list(new OrganisationQuery(Community: "sector-water"))).Items.Select(o => o.Name));
         var paged = await list(new OrganisationQuery(PageSize: 2, Page: 2));
-        Assert.Equal((4, 1), (paged.Total, paged.Items.Count));
+        Assert.Equal((4, 2), (paged.Total, paged.Items.Count));
+        Assert.Empty((await list(new OrganisationQuery(PageSize: 2, Page: 3))).Items);
     }
 }
