@@ -266,6 +266,15 @@ public sealed class NetworkOwnershipIndexTests
         Assert.Throws<ArgumentException>(() => NetworkOwnershipIndex.Build([(default(IpPrefix), 1)]));
     }
 
+    [Fact]
+    public void A_null_address_is_a_caller_bug_not_an_unowned_address()
+    {
+        var index = Build(("0.0.0.0/0", Isp));
+
+        Assert.Throws<ArgumentNullException>(() => index.Lookup(null!));
+        Assert.Throws<ArgumentNullException>(() => index.LookupPrefix(null!));
+    }
+
     private static int RunLookups(NetworkOwnershipIndex index, IPAddress v4, IPAddress v6)
     {
         int sum = 0;
