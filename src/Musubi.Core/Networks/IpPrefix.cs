@@ -56,8 +56,11 @@ public readonly record struct IpPrefix
         NetworkParsing.TryParseCidr(text, out IpPrefix prefix, out string error) ? prefix : throw new FormatException(error);
 
     /// <summary>IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are treated as the IPv4 address they carry.</summary>
-    public bool Contains(IPAddress address) =>
-        AddressBits.TryRead(address, out AddressFamily family, out UInt128 value) && Contains(family, value);
+    public bool Contains(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return AddressBits.TryRead(address, out AddressFamily family, out UInt128 value) && Contains(family, value);
+    }
 
     public bool Contains(IpPrefix other) =>
         other.Family == Family && other.Length >= Length && Contains(other.Family, other.Network);

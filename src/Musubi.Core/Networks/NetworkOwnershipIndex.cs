@@ -77,6 +77,7 @@ public sealed class NetworkOwnershipIndex
     /// <returns>The owner handle, or -1 when no block contains the address.</returns>
     public int Lookup(IPAddress address)
     {
+        ArgumentNullException.ThrowIfNull(address);
         if (!AddressBits.TryRead(address, out AddressFamily family, out UInt128 value))
         {
             return -1;
@@ -116,6 +117,7 @@ public sealed class NetworkOwnershipIndex
     /// <summary>The most specific block containing the address and its owner, or null.</summary>
     public (IpPrefix Prefix, int Owner)? LookupPrefix(IPAddress address)
     {
+        ArgumentNullException.ThrowIfNull(address);
         if (!AddressBits.TryRead(address, out AddressFamily family, out UInt128 value))
         {
             return null;

@@ -76,6 +76,12 @@ public static partial class NetworkParsing
             return false;
         }
 
+        if (text.Contains('.') && text.Count(':') == 1)
+        {
+            error = $"'{text}' looks like an address with a port: enter the address only";
+            return false;
+        }
+
         if (text.Contains('%'))
         {
             error = $"'{text}' has a zone id ('%...'): enter the address without it";

@@ -9,8 +9,6 @@ public static partial class NetworkParsing
     private const int MaxDomainLength = 253;
     private const int MaxLabelLength = 63;
 
-    private static readonly IdnMapping Idn = new() { AllowUnassigned = false, UseStd3AsciiRules = false };
-
     private static readonly SearchValues<char> DomainLabelChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789-");
 
     /// <summary>
@@ -29,7 +27,8 @@ public static partial class NetworkParsing
 
         if (input.StartsWith('*'))
         {
-            error = $"wildcards are not allowed: enter {input.TrimStart('*', '.')} to cover all of its subdomains";
+            string parent = input.TrimStart('*', '.');
+            error = $"wildcards are not allowed: enter {(parent.Length > 0 ? parent : "the domain itself")} to cover all of its subdomains";
             return false;
         }
 
@@ -64,7 +63,8 @@ public static partial class NetworkParsing
 
         try
         {
-            ascii = Idn.GetAscii(input).ToLowerInvariant();
+            // IdnMapping instances are not documented as thread-safe; this path only runs for non-ASCII input.
+            ascii = new IdnMapping().GetAscii(input).ToLowerInvariant();
             return true;
         }
         catch (ArgumentException)

@@ -4,19 +4,21 @@ using System.Runtime.CompilerServices;
 namespace Musubi.Core.Networks;
 
 /// <summary>
-/// Sorted disjoint ranges with a direct-indexed table on the top 16 address bits. The table gives, for each
-/// 16-bit bucket, the range holding the bucket's first address, so a lookup searches only the ranges that start
-/// inside its own bucket: a few steps of a branch-free binary search over a small window.
+/// Sorted disjoint ranges with a direct-indexed table on the top address bits (16 once there are tens of thousands
+/// of ranges; fewer for small sets so that a small index stays small). The table gives, for each bucket, the range
+/// holding the bucket's first address, so a lookup searches only the ranges that start inside its own bucket: a few
+/// steps of a branch-free binary search over a small window.
 /// </summary>
 internal sealed class RangeTable<T>
     where T : struct, IBinaryInteger<T>, IUnsignedNumber<T>
 {
-    private const int BucketBits = 16;
-    private static readonly int Shift = (Unsafe.SizeOf<T>() * 8) - BucketBits;
+    private const int MaxBucketBits = 16;
+    private static readonly int Width = Unsafe.SizeOf<T>() * 8;
 
     private readonly T[] _starts;
     private readonly int[] _owners;
     private readonly int[] _buckets;
+    private readonly int _shift;
 
     /// <param name="starts">Ascending, the first one zero.</param>
     /// <param name="owners">The owner of each range, or -1.</param>
@@ -24,7 +26,9 @@ internal sealed class RangeTable<T>
     {
         _starts = starts;
         _owners = owners;
-        _buckets = BuildBuckets(starts);
+        int bucketBits = Math.Clamp(BitOperations.Log2((uint)starts.Length) + 1, 1, MaxBucketBits);
+        _shift = Width - bucketBits;
+        _buckets = BuildBuckets(starts, bucketBits, _shift);
     }
 
     public int Count => _starts.Length;
@@ -39,7 +43,7 @@ internal sealed class RangeTable<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int IndexOf(T address)
     {
-        int bucket = int.CreateTruncating(address >>> Shift);
+        int bucket = int.CreateTruncating(address >>> _shift);
         int[] buckets = _buckets;
         int lo = buckets[bucket];
         int n = buckets[bucket + 1] - lo + 1;
@@ -56,13 +60,14 @@ internal sealed class RangeTable<T>
         return lo;
     }
 
-    private static int[] BuildBuckets(T[] starts)
+    private static int[] BuildBuckets(T[] starts, int bucketBits, int shift)
     {
-        var buckets = new int[(1 << BucketBits) + 1];
+        int bucketCount = 1 << bucketBits;
+        var buckets = new int[bucketCount + 1];
         int range = 0;
-        for (int bucket = 0; bucket < 1 << BucketBits; bucket++)
+        for (int bucket = 0; bucket < bucketCount; bucket++)
         {
-            T first = T.CreateTruncating(bucket) << Shift;
+            T first = T.CreateTruncating(bucket) << shift;
             while (range + 1 < starts.Length && starts[range + 1] <= first)
             {
                 range++;
@@ -71,7 +76,7 @@ internal sealed class RangeTable<T>
             buckets[bucket] = range;
         }
 
-        buckets[1 << BucketBits] = starts.Length - 1;
+        buckets[bucketCount] = starts.Length - 1;
         return buckets;
     }
 }

@@ -56,6 +56,7 @@ public sealed class CidrParsingTests
     [InlineData("1:2:3:4:5:6:7:8:9", "'1:2:3:4:5:6:7:8:9' is not a valid IPv6 address, such as 2001:db8::1")]
     [InlineData("2001:db8:12345::", "'2001:db8:12345::' is not a valid IPv6 address, such as 2001:db8::1")]
     [InlineData("fe80::1%eth0", "'fe80::1%eth0' has a zone id ('%...'): enter the address without it")]
+    [InlineData("192.0.2.1:443", "'192.0.2.1:443' looks like an address with a port: enter the address only")]
     [InlineData("::ffff:192.0.2.0/120", "this is an IPv4-mapped IPv6 network: enter it as IPv4, 192.0.2.0/24")]
     public void Invalid_networks_are_rejected_with_a_precise_message(string? text, string expected)
     {
