@@ -126,7 +126,7 @@ public sealed class IdentityTests(PostgresServer postgres)
         await Assert.ThrowsAsync<ForbiddenException>(() => host.Run(sp => users(sp).CreateAsync(orgAdmin, New(other.Id, Role.Analyst), None)));
         await Assert.ThrowsAsync<ForbiddenException>(() => host.Run(sp =>
             users(sp).UpdateAsync(orgAdmin, analyst.Id, new UserUpdate(null, null, Role.PlatformAdmin, null), None)));
-        Assert.Equal([analyst.Id, orgAdmin.UserId], (await host.Run(sp => users(sp).ListAsync(orgAdmin, null, None))).Select(u => u.Id).Order());
+        Assert.Equal(new[] { analyst.Id, orgAdmin.UserId }.Order(), (await host.Run(sp => users(sp).ListAsync(orgAdmin, null, None))).Select(u => u.Id).Order());
         await Assert.ThrowsAsync<ForbiddenException>(() => host.Run(sp => users(sp).ListAsync(orgAdmin, other.Id, None)));
         var weak = await Assert.ThrowsAsync<ValidationFailedException>(() => host.Run(sp =>
             users(sp).CreateAsync(orgAdmin, New(own.Id, Role.Analyst) with { Password = "short" }, None)));
