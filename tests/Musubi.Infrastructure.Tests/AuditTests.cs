@@ -52,4 +52,20 @@ public sealed class AuditTests(PostgresServer postgres)
         Assert.Equal(3, all.Total);
         Assert.Single((await search(host.Admin, new AuditQuery(Search: "Audited Other"))).Items);
     }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task The_trail_is_searched_by_time_range_in_any_offset(DatabaseProvider provider)
+    {
+        await using var host = await TestHost.StartAsync(provider, postgres);
+        host.Time.Advance(TimeSpan.FromHours(2));
+        await host.CreateOrgAsync(Builders.Org("Later Org"));
+        var tokyo = TimeSpan.FromHours(9);
+        var from = host.Time.GetUtcNow().AddMinutes(-1).ToOffset(tokyo);
+        var search = await host.Run(sp => sp.GetRequiredService<AuditQueryService>().SearchAsync(host.Admin, new AuditQuery(From: from), None));
+        Assert.Equal(["organisation.create"], search.Items.Select(e => e.Action));
+        var before = await host.Run(sp => sp.GetRequiredService<AuditQueryService>().SearchAsync(host.Admin,
+            new AuditQuery(To: from, Action: "organisation."), None));
+        Assert.Single(before.Items);
+    }
 }

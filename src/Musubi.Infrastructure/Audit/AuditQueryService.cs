@@ -46,12 +46,12 @@ public sealed class AuditQueryService(MusubiDbContext db)
             query = query.Where(a => a.ActorName == q.Actor);
         }
 
-        if (q.From is { } from)
+        if (q.From?.ToUniversalTime() is { } from)
         {
             query = query.Where(a => a.At >= from);
         }
 
-        if (q.To is { } to)
+        if (q.To?.ToUniversalTime() is { } to)
         {
             query = query.Where(a => a.At < to);
         }
