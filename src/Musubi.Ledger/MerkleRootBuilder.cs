@@ -28,6 +28,14 @@ public sealed class MerkleRootBuilder
     /// </summary>
     public static MerkleRootBuilder FromFrontier(ulong size, ReadOnlySpan<byte> frontier)
     {
+        var builder = new MerkleRootBuilder();
+        builder.Reset(size, frontier);
+        return builder;
+    }
+
+    /// <summary>Puts the builder back to a tree of <paramref name="size"/> leaves with the given frontier.</summary>
+    internal void Reset(ulong size, ReadOnlySpan<byte> frontier)
+    {
         var count = BitOperations.PopCount(size);
         if (frontier.Length != count * MerkleHash.Size)
         {
@@ -36,9 +44,9 @@ public sealed class MerkleRootBuilder
                 nameof(frontier));
         }
 
-        var builder = new MerkleRootBuilder { Count = size, depth = count };
-        frontier.CopyTo(builder.stack);
-        return builder;
+        frontier.CopyTo(stack);
+        depth = count;
+        Count = size;
     }
 
     /// <summary>The current frontier: <c>PopCount(Count)</c> concatenated hashes, largest subtree first.</summary>
