@@ -43,4 +43,16 @@ public interface IMerkleHashSource
             ReadHash(nodes[i], destination.Slice(i * MerkleHash.Size, MerkleHash.Size));
         }
     }
+
+    /// <summary>
+    /// Copies consecutive leaf hashes, from leaf <paramref name="start"/>, into <paramref name="destination"/> (as many
+    /// as it holds, 32 bytes each). Exports read every leaf, so a store that keeps them together should override this.
+    /// </summary>
+    void ReadLeafHashes(ulong start, Span<byte> destination)
+    {
+        for (var i = 0; i < destination.Length / MerkleHash.Size; i++)
+        {
+            ReadHash(new MerkleNode(0, start + (ulong)i), destination.Slice(i * MerkleHash.Size, MerkleHash.Size));
+        }
+    }
 }

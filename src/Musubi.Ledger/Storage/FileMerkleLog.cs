@@ -206,13 +206,14 @@ public sealed class FileMerkleLog : IMerkleHashSource, IDisposable
         ReadExactly(offset, destination[..HashSize]);
     }
 
-    /// <summary>Copies the leaf hashes <c>[start, start + count)</c> into <paramref name="destination"/> (32 bytes each).</summary>
-    public void ReadLeafHashes(ulong start, int count, Span<byte> destination)
+    /// <inheritdoc/>
+    public void ReadLeafHashes(ulong start, Span<byte> destination)
     {
+        var count = destination.Length / HashSize;
         var snapshot = state;
         if (start + (ulong)count > snapshot.TreeSize)
         {
-            throw new ArgumentOutOfRangeException(nameof(count), $"Leaves [{start}, {start + (ulong)count}) reach past the log's {snapshot.TreeSize}.");
+            throw new ArgumentOutOfRangeException(nameof(destination), $"Leaves [{start}, {start + (ulong)count}) reach past the log's {snapshot.TreeSize}.");
         }
 
         // Leaves sit between node hashes; read each stretch of post-order hashes once and pick the leaves out.
