@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Security.Cryptography;
-
 namespace Musubi.Ledger;
 
 /// <summary>
@@ -10,7 +7,8 @@ namespace Musubi.Ledger;
 /// </summary>
 /// <remarks>
 /// The span overloads allocate nothing. The destination may overlap the inputs (<c>Node(p, r, r)</c> is fine): the
-/// input is copied into a scratch buffer before the destination is written.
+/// inputs are read in full before the destination is written. Hashing goes through <see cref="Sha256"/>, which calls
+/// OpenSSL's SHA-256 directly where it can (see there why).
 /// </remarks>
 public static class MerkleHash
 {
@@ -23,9 +21,6 @@ public static class MerkleHash
     /// <summary>The domain-separation byte before two child hashes.</summary>
     public const byte NodePrefix = 0x01;
 
-    // Leaf data up to this size is framed on the stack; larger data goes through a pooled buffer.
-    private const int StackLimit = 1024;
-
     /// <summary>The root of the empty tree, <c>MTH({}) = SHA-256()</c> (RFC 9162 §2.1.1).</summary>
     public static ReadOnlySpan<byte> EmptyTreeRoot =>
     [
@@ -37,26 +32,7 @@ public static class MerkleHash
     public static void Leaf(ReadOnlySpan<byte> data, Span<byte> destination)
     {
         CheckDestination(destination);
-        if (data.Length < StackLimit)
-        {
-            Span<byte> framed = stackalloc byte[StackLimit];
-            framed[0] = LeafPrefix;
-            data.CopyTo(framed[1..]);
-            SHA256.HashData(framed[..(data.Length + 1)], destination);
-            return;
-        }
-
-        var rented = ArrayPool<byte>.Shared.Rent(data.Length + 1);
-        try
-        {
-            rented[0] = LeafPrefix;
-            data.CopyTo(rented.AsSpan(1));
-            SHA256.HashData(rented.AsSpan(0, data.Length + 1), destination);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
+        Sha256.Hash(LeafPrefix, data, [], destination);
     }
 
     /// <summary>The leaf hash <c>SHA-256(0x00 ‖ data)</c> of one entry.</summary>
@@ -73,11 +49,7 @@ public static class MerkleHash
         CheckHash(left, nameof(left));
         CheckHash(right, nameof(right));
         CheckDestination(destination);
-        Span<byte> framed = stackalloc byte[1 + (2 * Size)];
-        framed[0] = NodePrefix;
-        left.CopyTo(framed[1..]);
-        right.CopyTo(framed[(1 + Size)..]);
-        SHA256.HashData(framed, destination);
+        Sha256.Hash(NodePrefix, left, right, destination);
     }
 
     /// <summary>The node hash <c>SHA-256(0x01 ‖ left ‖ right)</c>.</summary>

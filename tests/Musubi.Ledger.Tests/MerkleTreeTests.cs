@@ -25,6 +25,25 @@ public sealed class MerkleTreeTests
     }
 
     [Fact]
+    public void The_direct_openssl_path_and_the_portable_path_hash_alike()
+    {
+        TestContext.Current.TestOutputHelper?.WriteLine($"direct OpenSSL SHA-256 in use: {Sha256.IsNative}");
+        var random = new Random(3);
+        Span<byte> viaDefault = stackalloc byte[32];
+        Span<byte> viaManaged = stackalloc byte[32];
+        foreach (var length in (int[])[0, 1, 31, 32, 55, 56, 63, 64, 65, 1000, 1023, 1024, 5000, 70_000])
+        {
+            var data = new byte[length];
+            random.NextBytes(data);
+            var split = length / 3;
+            Sha256.Hash(0x01, data.AsSpan(0, split), data.AsSpan(split), viaDefault);
+            Sha256.HashManaged(0x01, data.AsSpan(0, split), data.AsSpan(split), viaManaged);
+            Assert.True(viaDefault.SequenceEqual(viaManaged), $"length {length}");
+            Assert.Equal(System.Security.Cryptography.SHA256.HashData([0x01, .. data]), viaDefault.ToArray());
+        }
+    }
+
+    [Fact]
     public void Node_hash_may_be_written_over_one_of_its_inputs()
     {
         var left = MerkleHash.Leaf("a"u8);

@@ -17,6 +17,12 @@ public sealed record BundleVerifierOptions
 
     /// <summary>How many problems the report lists (all are counted).</summary>
     public int MaxListedProblems { get; init; } = 1000;
+
+    /// <summary>
+    /// Threads that parse entries and hash payloads (a range bundle's costly part) while one thread builds the tree.
+    /// 1 does everything on the calling thread.
+    /// </summary>
+    public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 }
 
 /// <summary>
@@ -69,7 +75,7 @@ public static class BundleVerifier
             CheckCheckpoint();
             if (header!.Mode == BundleHeader.RangeMode)
             {
-                new RangeCheck(this, header, checkpoint?.RootHash).Run(lines);
+                new RangeCheck(this, header, checkpoint?.RootHash).Run(lines, Math.Max(1, options.MaxDegreeOfParallelism));
             }
             else
             {
@@ -241,41 +247,32 @@ public static class BundleVerifier
 
         private ulong End => header.First + header.Count;
 
-        public void Run(LineReader lines)
+        public void Run(LineReader lines, int parallelism)
         {
             expected = header.First;
             PrepareRangeProof();
             var historySizes = check.History.Select(c => c.TreeSize).Where(s => s > header.First && s <= End).ToHashSet();
-            Span<byte> statedLeaf = stackalloc byte[MerkleHash.Size];
-            Span<byte> contentLeaf = stackalloc byte[MerkleHash.Size];
-            var payload = new byte[4096];
-            while (lines.TryReadLine(out var line))
+
+            // Blocks of lines are parsed and their payloads hashed on worker threads; this thread takes the results
+            // in file order, so the tree and every report come out as if read line by line.
+            var inFlight = new Queue<Task<ParsedBlock>>();
+            var linesBefore = lines.LineNumber;
+            while (true)
             {
-                if (line.IsEmpty || line.IndexOfAnyExcept((byte)' ', (byte)'\r', (byte)'\t') < 0)
+                while (inFlight.Count <= parallelism && lines.TryReadBlock(out var rented, out var filled))
                 {
-                    continue;
+                    var (block, length) = (rented, filled);
+                    inFlight.Enqueue(parallelism > 1 ? Task.Run(() => ParsedBlock.Parse(block, length)) : Task.FromResult(ParsedBlock.Parse(block, length)));
                 }
 
-                check.Report.EntryLines++;
-                var entry = EntryLines.Parse(line, statedLeaf, ref payload);
-                if (entry.Error is not null)
+                if (inFlight.Count == 0)
                 {
-                    check.Problem(BundleProblemKind.Malformed, entry.HasIndex ? entry.Index : null, lines.LineNumber, entry.Error);
-                    continue;
+                    break;
                 }
 
-                var hasContent = entry.HasPayload;
-                if (hasContent)
-                {
-                    MerkleHash.Leaf(entry.Payload, contentLeaf);
-                    check.Report.PayloadsChecked++;
-                }
-                else
-                {
-                    check.Report.PayloadsRemoved++;
-                }
-
-                Place(entry.Index, statedLeaf, hasContent ? contentLeaf : default, lines.LineNumber, historySizes);
+                var parsed = inFlight.Dequeue().GetAwaiter().GetResult();
+                Consume(parsed, linesBefore, historySizes);
+                linesBefore += parsed.Lines;
             }
 
             while (expected < End)
@@ -289,6 +286,30 @@ public static class BundleVerifier
 
             FlushMissing();
             Conclude();
+        }
+
+        private void Consume(ParsedBlock parsed, long linesBefore, HashSet<ulong> historySizes)
+        {
+            for (var i = 0; i < parsed.Count; i++)
+            {
+                check.Report.EntryLines++;
+                var line = linesBefore + parsed.Line[i];
+                var stated = parsed.Stated.AsSpan(i * MerkleHash.Size, MerkleHash.Size);
+                switch (parsed.State[i])
+                {
+                    case ParsedBlock.EntryState.Malformed:
+                        check.Problem(BundleProblemKind.Malformed, parsed.HasIndex![i] ? parsed.Index[i] : null, line, parsed.Errors[i]!);
+                        continue;
+                    case ParsedBlock.EntryState.Payload:
+                        check.Report.PayloadsChecked++;
+                        Place(parsed.Index[i], stated, parsed.Content.AsSpan(i * MerkleHash.Size, MerkleHash.Size), line, historySizes);
+                        break;
+                    default:
+                        check.Report.PayloadsRemoved++;
+                        Place(parsed.Index[i], stated, default, line, historySizes);
+                        break;
+                }
+            }
         }
 
         private void PrepareRangeProof()

@@ -46,6 +46,46 @@ internal sealed class LineReader(Stream stream, int bufferSize = 1 << 20)
         }
     }
 
+    /// <summary>
+    /// The rest of the stream in blocks of whole lines (the last block may end without a newline), each in an array
+    /// from <see cref="System.Buffers.ArrayPool{T}.Shared"/> that the caller returns. Do not mix with
+    /// <see cref="TryReadLine"/> afterwards.
+    /// </summary>
+    public bool TryReadBlock(out byte[] block, out int length)
+    {
+        while (true)
+        {
+            var pending = buffer.AsSpan(start, end - start);
+            if (endOfStream)
+            {
+                return Take(pending.Length, out block, out length);
+            }
+
+            var cut = pending.LastIndexOf((byte)'\n');
+            if (cut >= 0 && pending.Length >= buffer.Length / 2)
+            {
+                return Take(cut + 1, out block, out length);
+            }
+
+            Fill();
+        }
+    }
+
+    private bool Take(int count, out byte[] block, out int length)
+    {
+        length = count;
+        if (count == 0)
+        {
+            block = [];
+            return false;
+        }
+
+        block = System.Buffers.ArrayPool<byte>.Shared.Rent(count);
+        buffer.AsSpan(start, count).CopyTo(block);
+        start += count;
+        return true;
+    }
+
     private void Fill()
     {
         // Keep the unfinished line, at the front of the buffer (grown when one line fills it).
