@@ -40,4 +40,37 @@ public sealed class PermissionTests(UiApp app) : IClassFixture<UiApp>
             }
         });
     }
+
+    [Fact]
+    public async Task Organisation_admin_edits_own_details_and_networks_but_not_kind_or_other_organisations()
+    {
+        var admin = await app.CreateUserAsync("orgadmin." + Guid.NewGuid().ToString("N")[..6], Role.OrgAdmin, Password);
+        var other = await app.CreateOrganisationAsync(UiApp.Unique("Other Agency"));
+        var description = UiApp.Unique("Coordinates national incident response");
+        var page = await app.NewPageAsync();
+        await UiApp.RunAsync(page, async () =>
+        {
+            await UiApp.SignInAsync(page, admin.UserName, Password);
+            await page.GotoAsync($"/organisations/{admin.OrganisationId}");
+
+            // Kind and sector are shown, not offered: only platform administrators classify organisations.
+            await page.ClickAsync("#edit-details summary");
+            await Expect(page.Locator("select#org-kind")).ToHaveCountAsync(0);
+            await Expect(page.Locator("span#org-kind")).ToBeVisibleAsync();
+            await page.FillAsync("#org-description", description);
+            await page.ClickAsync("#save");
+            await Expect(page.Locator("#notice")).ToContainTextAsync("The changes were saved.");
+            await Expect(page.Locator("#details")).ToContainTextAsync(description);
+
+            await page.FillAsync("#add-network-value", "example-ncc.jp");
+            await page.SelectOptionAsync("#add-network-kind", "Domain");
+            await page.ClickAsync("#add-network");
+            await Expect(page.Locator("#network-table")).ToContainTextAsync("example-ncc.jp");
+
+            await page.GotoAsync($"/organisations/{other}");
+            await Expect(page.Locator("#org-title")).ToBeVisibleAsync();
+            await Expect(page.Locator("#org-edit")).ToHaveCountAsync(0);
+            await Expect(page.Locator("#network-add")).ToHaveCountAsync(0);
+        });
+    }
 }

@@ -68,6 +68,14 @@ public sealed class UiApp : IAsyncLifetime
             .CreateAsync(Actor.System, new UserInput(userName, null, null, centre.Id, role, password), CancellationToken.None);
     }
 
+    public async Task<Guid> CreateOrganisationAsync(string name)
+    {
+        await using var scope = Server.Services.CreateAsyncScope();
+        var created = await scope.ServiceProvider.GetRequiredService<OrganisationService>().CreateAsync(Actor.System,
+            new OrganisationInput(name, null, null, OrganisationKind.MinistryAgency, null, "JP", null), CancellationToken.None);
+        return created.Id;
+    }
+
     public async Task<Paged<OrganisationSummary>> FindOrganisationsAsync(string search)
     {
         await using var scope = Server.Services.CreateAsyncScope();
