@@ -25,6 +25,7 @@ public sealed partial class TotpSignInTests(UiApp app) : IClassFixture<UiApp>
             await Expect(page.Locator("#totp-status")).ToHaveAttributeAsync("data-enabled", "false");
             await page.ClickAsync("#totp-begin");
             await Expect(page.Locator("#totp-qr")).ToBeVisibleAsync();
+            await UiApp.ScreenshotAsync(page, "totp-enrolment");
             var secret = (await page.Locator("#totp-secret").InnerTextAsync()).Replace(" ", "", StringComparison.Ordinal);
             var totp = new Totp(Base32Encoding.ToBytes(secret));
             var enrolStep = CurrentStep();

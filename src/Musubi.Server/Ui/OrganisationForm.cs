@@ -24,8 +24,13 @@ public sealed class OrganisationForm
 
     public static OrganisationForm From(OrganisationDetail o) => new()
     {
-        Name = o.Name, NameJa = o.NameJa, ShortName = o.ShortName, Kind = o.Kind.ToString(), SectorId = o.SectorId,
-        Country = o.Country, Description = o.Description,
+        Name = o.Name,
+        NameJa = o.NameJa,
+        ShortName = o.ShortName,
+        Kind = o.Kind.ToString(),
+        SectorId = o.SectorId,
+        Country = o.Country,
+        Description = o.Description,
     };
 
     /// <summary>The service input; the first network block only when one was typed.</summary>
