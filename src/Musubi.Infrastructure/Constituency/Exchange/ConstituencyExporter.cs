@@ -59,15 +59,16 @@ public sealed class ConstituencyExporter(MusubiDbContext db)
     public async Task<ExportResult> ExportAsync(
         Actor actor, ExportFormat format, string output, IProgress<ExchangeProgress>? progress, CancellationToken ct)
     {
-        progress?.Report(new ExchangeProgress(ExchangeStage.Reading, 0, null, "reading the database"));
+        progress?.Report(new ExchangeProgress(ExchangeStage.Reading, 0, null, "the database"));
         var document = await BuildAsync(actor, ct);
         var networks = document.Organisations.Sum(o => o.Networks!.Count);
         var contacts = document.Organisations.Sum(o => o.Contacts!.Count);
-        progress?.Report(new ExchangeProgress(ExchangeStage.Reading, 1, 1));
+        progress?.Report(new ExchangeProgress(ExchangeStage.Reading, document.Organisations.Count, null,
+            $"{document.Organisations.Count} organisations, {networks} networks and {contacts} contacts from the database"));
         var files = format == ExportFormat.Json
             ? [await WriteJsonFileAsync(document, output, ct)]
             : await WriteCsvAsync(document, output, progress, ct);
-        progress?.Report(new ExchangeProgress(ExchangeStage.Writing, document.Organisations.Count, document.Organisations.Count));
+        progress?.Report(new ExchangeProgress(ExchangeStage.Writing, document.Organisations.Count, document.Organisations.Count, "organisations"));
         return new ExportResult(files, document.Organisations.Count, networks, contacts, document.Sectors.Count, document.Communities.Count);
     }
 
@@ -124,7 +125,7 @@ public sealed class ConstituencyExporter(MusubiDbContext db)
                     await csv.WriteRecordAsync(row!, ct);
                     if (kind == CsvLayout.Organisations && ++done % 500 == 0)
                     {
-                        progress?.Report(new ExchangeProgress(ExchangeStage.Writing, done, total, kind.FileName));
+                        progress?.Report(new ExchangeProgress(ExchangeStage.Writing, done, total, "organisations"));
                     }
                 }
             }
