@@ -17,7 +17,6 @@ namespace Musubi.Infrastructure.Constituency.Exchange;
 public sealed class ConstituencyImporter(
     MusubiDbContext db, AuditTrail audit, TimeProvider time, ExchangeLimits limits, OwnershipDirectory? ownership = null)
 {
-    private const int WriteChunk = 5000;
     private const int AuditedValuesPerOrganisation = 1000;
 
     public Task<ImportResult> ImportAsync(
@@ -143,26 +142,16 @@ public sealed class ConstituencyImporter(
             await WriteOrganisationsAsync(actor, plan, importId, now, ct);
             Advance(plan.Organisations.Count);
 
-            foreach (var chunk in plan.Organisations.SelectMany(o => o.NewNetworks).Chunk(WriteChunk))
-            {
-                db.Networks.AddRange(chunk);
-                await SaveAsync(ct);
-                Advance(chunk.Length);
-            }
-
-            foreach (var chunk in plan.Organisations.SelectMany(o => o.NewContacts).Chunk(WriteChunk))
-            {
-                db.Contacts.AddRange(chunk);
-                await SaveAsync(ct);
-                Advance(chunk.Length);
-            }
+            // The two tables that grow into tens of thousands of rows bypass change tracking.
+            await BulkInsert.InsertAsync(db, plan.Organisations.SelectMany(o => o.NewNetworks).ToList(), n => Advance(n), ct);
+            await BulkInsert.InsertAsync(db, plan.Organisations.SelectMany(o => o.NewContacts).ToList(), n => Advance(n), ct);
 
             audit.Record(actor, "constituency.import", "constituency", importId.ToString(), null, null,
                 new { importId, summary, rows = batch.Rows, sources = batch.Sources });
             await SaveAsync(ct);
             await transaction.CommitAsync(ct);
         }
-        catch (DbUpdateException e) when (OrganisationService.IsUniqueViolation(e))
+        catch (Exception e) when (BulkInsert.IsUniqueViolation(e))
         {
             throw new ConflictException(
                 "the database changed while importing (an organisation or block was added meanwhile): nothing was written; run the import again");

@@ -140,14 +140,19 @@ internal static class CsvConstituencyReader
     {
         string? F(int column)
         {
-            var index = columns[column];
-            if (index < 0 || index >= csv.FieldCount)
+            if (columns[column] < 0)
             {
                 return null;
             }
 
-            var value = csv.GetString(index);
-            return string.IsNullOrWhiteSpace(value) ? null : CsvLayout.Unguard(value);
+            var index = columns[column];
+            if (index >= csv.FieldCount)
+            {
+                return "";
+            }
+
+            // An empty cell is "" (it clears an optional detail); a missing column is null (it keeps it).
+            return CsvLayout.Unguard(csv.GetString(index) ?? "");
         }
 
         if (kind == CsvLayout.Sectors)

@@ -161,16 +161,25 @@ internal sealed class ImportPlanner(MusubiDbContext db, TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// An optional detail that is absent (a column the CSV file lacks, a JSON property left out or null) keeps the
+    /// stored value of an existing organisation; an empty one clears it.
+    /// </summary>
     private void PlanOrganisations(List<OrganisationRow> rows)
     {
         foreach (var row in rows)
         {
             Step();
             var errors = new FieldErrors();
+            var name = row.Name?.Trim() ?? "";
+            var stored = _stored.TryGetValue(name, out var s) ? s : ((Guid Id, OrganisationDetails Details)?)null;
+            var old = stored?.Details;
+            var (nameJa, shortName, sectorId, description) =
+                (row.NameJa ?? old?.NameJa, row.ShortName ?? old?.ShortName, row.SectorId ?? old?.SectorId, row.Description ?? old?.Description);
             var kind = ParseEnum<OrganisationKind>(row.Kind, "kind", errors, reportMissing: false);
             var kindUnknown = kind is null && !string.IsNullOrWhiteSpace(row.Kind);
-            var input = new OrganisationInput(row.Name, row.NameJa, row.ShortName,
-                kindUnknown ? OrganisationKind.Enterprise : kind, OrganisationService.Blank(row.SectorId), row.Country, row.Description);
+            var input = new OrganisationInput(row.Name, nameJa, shortName,
+                kindUnknown ? OrganisationKind.Enterprise : kind, OrganisationService.Blank(sectorId), row.Country, description);
             OrganisationValidator.ValidateDetails(input, errors, _sectors);
             foreach (var m in row.Communities)
             {
@@ -180,7 +189,6 @@ internal sealed class ImportPlanner(MusubiDbContext db, TimeProvider time)
                 }
             }
 
-            var name = row.Name?.Trim() ?? "";
             PlannedOrganisation planned;
             if (name.Length > 0 && !_defined.TryAdd(name, row.At))
             {
@@ -189,8 +197,8 @@ internal sealed class ImportPlanner(MusubiDbContext db, TimeProvider time)
             }
             else
             {
-                planned = _stored.TryGetValue(name, out var stored)
-                    ? new PlannedOrganisation(stored.Id, name, stored.Details, row.At)
+                planned = stored is { } st
+                    ? new PlannedOrganisation(st.Id, name, st.Details, row.At)
                     : new PlannedOrganisation(Guid.NewGuid(), name, null, row.At);
                 if (name.Length > 0)
                 {
@@ -205,8 +213,8 @@ internal sealed class ImportPlanner(MusubiDbContext db, TimeProvider time)
                 continue;
             }
 
-            planned.Details = new OrganisationDetails(name, OrganisationService.Blank(row.NameJa), OrganisationService.Blank(row.ShortName),
-                kind!.Value, OrganisationService.Blank(row.SectorId), row.Country!.Trim(), OrganisationService.Blank(row.Description));
+            planned.Details = new OrganisationDetails(name, OrganisationService.Blank(nameJa), OrganisationService.Blank(shortName),
+                kind!.Value, OrganisationService.Blank(sectorId), row.Country!.Trim(), OrganisationService.Blank(description));
             planned.CommunitySlugs.AddRange(row.Communities.Select(c => c.Slug));
         }
     }
@@ -241,8 +249,18 @@ internal sealed class ImportPlanner(MusubiDbContext db, TimeProvider time)
         }
 
         // The conflict rule: one owner per exact block. Nested blocks are fine (the more specific one wins at lookup).
+        // A small table is read whole; against a large one, only the blocks in the input are looked up.
         var owners = new Dictionary<(NetworkKind, string), Guid>();
-        foreach (var group in pending.GroupBy(p => p.Network.Kind))
+        var readWhole = pending.Count > 0 && await db.Networks.CountAsync(ct) <= 4 * pending.Count;
+        if (readWhole)
+        {
+            foreach (var n in await db.Networks.AsNoTracking().Select(n => new { n.Kind, n.Value, n.OrganisationId }).ToListAsync(ct))
+            {
+                owners[(n.Kind, n.Value)] = n.OrganisationId;
+            }
+        }
+
+        foreach (var group in readWhole ? [] : pending.GroupBy(p => p.Network.Kind))
         {
             foreach (var chunk in group.Select(p => p.Network.Value).Chunk(QueryChunk))
             {
