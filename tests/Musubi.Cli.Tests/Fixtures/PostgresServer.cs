@@ -16,6 +16,7 @@ public sealed class PostgresServer : IAsyncLifetime
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private string? _admin;
+    private Exception? _failed;
     private string? _root;
     private string? _bin;
 
@@ -41,9 +42,22 @@ public sealed class PostgresServer : IAsyncLifetime
         await _gate.WaitAsync(ct);
         try
         {
-            return _admin ??= Environment.GetEnvironmentVariable("MUSUBI_TEST_PG") is { Length: > 0 } external
-                ? external
-                : await StartClusterAsync(ct);
+            if (_failed is not null)
+            {
+                throw new InvalidOperationException("PostgreSQL failed to start earlier in this run: " + _failed.Message, _failed);
+            }
+
+            try
+            {
+                return _admin ??= Environment.GetEnvironmentVariable("MUSUBI_TEST_PG") is { Length: > 0 } external
+                    ? external
+                    : await StartClusterAsync(ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _failed = e;
+                throw;
+            }
         }
         finally
         {
@@ -88,7 +102,10 @@ public sealed class PostgresServer : IAsyncLifetime
         {
             try
             {
-                await Tool("pg_ctl", ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"], CancellationToken.None);
+                if (File.Exists(Path.Combine(_root, "data", "postmaster.pid")))
+                {
+                    await Tool("pg_ctl", ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"], CancellationToken.None);
+                }
             }
             finally
             {

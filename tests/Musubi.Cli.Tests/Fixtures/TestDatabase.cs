@@ -47,6 +47,19 @@ public sealed class TestDatabase : IAsyncDisposable
     public static async Task<TestDatabase> CreateAsync(DatabaseProvider provider, PostgresServer postgres, ExchangeLimits? limits = null)
     {
         var folder = Directory.CreateTempSubdirectory("musubi-cli-test-").FullName;
+        try
+        {
+            return await CreateAsync(provider, postgres, limits, folder);
+        }
+        catch
+        {
+            Directory.Delete(folder, recursive: true);
+            throw;
+        }
+    }
+
+    private static async Task<TestDatabase> CreateAsync(DatabaseProvider provider, PostgresServer postgres, ExchangeLimits? limits, string folder)
+    {
         var options = provider == DatabaseProvider.Postgres
             ? new DatabaseOptions { Provider = "postgres", ConnectionString = await postgres.CreateDatabaseAsync("cli") }
             : new DatabaseOptions

@@ -78,25 +78,11 @@ public sealed class ConstituencyExporter(MusubiDbContext db)
     private static async Task<string> WriteJsonFileAsync(ConstituencyDocument document, string output, CancellationToken ct)
     {
         var path = Directory.Exists(output) ? Path.Combine(output, JsonFileName) : output;
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(folder);
-        // Written beside and moved into place, so a failed export never leaves half a file where a good one was.
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            await using (var stream = File.Create(temporary))
-            {
-                await WriteJsonAsync(document, stream, ct);
-                await stream.WriteAsync("\n"u8.ToArray(), ct);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
-
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        // Written in place, never moved over the target: the path may be a pipe or a device such as /dev/stdout.
+        await using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16, useAsync: true);
+        await WriteJsonAsync(document, stream, ct);
+        await stream.WriteAsync("\n"u8.ToArray(), ct);
         return path;
     }
 
