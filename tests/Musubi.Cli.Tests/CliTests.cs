@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Musubi.Cli.Tests.Fixtures;
+using Musubi.Testing;
 using Xunit;
 
 namespace Musubi.Cli.Tests;

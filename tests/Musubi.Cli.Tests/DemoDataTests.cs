@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Musubi.Cli.Tests.Fixtures;
+using Musubi.Testing;
 using Musubi.Infrastructure.Constituency;
 using Musubi.Infrastructure.Identity;
 using Musubi.Infrastructure.Setup;

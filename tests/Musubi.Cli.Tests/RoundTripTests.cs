@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Musubi.Cli.Tests.Fixtures;
+using Musubi.Testing;
 using Musubi.Infrastructure.Constituency.Exchange;
 using Musubi.Infrastructure.Setup;
 using Xunit;

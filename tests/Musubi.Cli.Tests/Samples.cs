@@ -1,4 +1,5 @@
 using Musubi.Cli.Tests.Fixtures;
+using Musubi.Testing;
 
 namespace Musubi.Cli.Tests;
 
