@@ -56,6 +56,22 @@ public sealed class OrganisationService(MusubiDbContext db, AuditTrail audit, Ti
         return new Paged<OrganisationSummary>(items, page, size, total);
     }
 
+    /// <summary>Directory-wide counts (no names, no blocks): anyone who may read the directory may see them.</summary>
+    public async Task<DirectoryStatistics> StatisticsAsync(Actor actor, CancellationToken ct)
+    {
+        Require(AccessRules.CanReadDirectory(actor), "reading the directory needs the constituency:read scope");
+        var byKind = await db.Organisations.AsNoTracking().GroupBy(o => o.Kind)
+            .Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        var bySector = await db.Organisations.AsNoTracking().Where(o => o.SectorId != null).GroupBy(o => o.SectorId!)
+            .Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        var networks = await db.Networks.AsNoTracking().GroupBy(n => n.Kind)
+            .Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        return new DirectoryStatistics(
+            byKind.ToDictionary(x => x.Key, x => x.Count),
+            bySector.ToDictionary(x => x.Key, x => x.Count, StringComparer.Ordinal),
+            networks.ToDictionary(x => x.Key, x => x.Count));
+    }
+
     public async Task<OrganisationDetail> GetAsync(Actor actor, Guid id, CancellationToken ct)
     {
         Require(AccessRules.CanReadDirectory(actor), "reading the directory needs the constituency:read scope");
