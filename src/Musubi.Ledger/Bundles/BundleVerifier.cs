@@ -273,6 +273,7 @@ public static class BundleVerifier
                 var parsed = inFlight.Dequeue().GetAwaiter().GetResult();
                 Consume(parsed, linesBefore, historySizes);
                 linesBefore += parsed.Lines;
+                parsed.Recycle();
             }
 
             while (expected < End)

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.Numerics;
 
 namespace Musubi.Ledger.Bundles;
 
@@ -8,6 +10,9 @@ namespace Musubi.Ledger.Bundles;
 /// </summary>
 internal sealed class ParsedBlock
 {
+    // Blocks are recycled: a bundle of a million entries would otherwise allocate ~100 MB of them.
+    private static readonly ConcurrentBag<ParsedBlock> Recycled = [];
+
     private ParsedBlock(int capacity)
     {
         Index = new ulong[capacity];
@@ -52,13 +57,22 @@ internal sealed class ParsedBlock
 
     public byte[] Content { get; }
 
+    /// <summary>Hands the block back for reuse once its results have been consumed.</summary>
+    public void Recycle()
+    {
+        if (Recycled.Count < 16)
+        {
+            Recycled.Add(this);
+        }
+    }
+
     /// <summary>Parses and hashes every line of <paramref name="block"/>, then returns the block to the pool.</summary>
     public static ParsedBlock Parse(byte[] block, int length)
     {
         try
         {
             var data = block.AsSpan(0, length);
-            var parsed = new ParsedBlock(Math.Max(16, data.Count((byte)'\n') + 1));
+            var parsed = Rent(data.Count((byte)'\n') + 1);
             var payload = new byte[4096];
             var lineNumber = 0;
             while (!data.IsEmpty)
@@ -105,5 +119,15 @@ internal sealed class ParsedBlock
                 ArrayPool<byte>.Shared.Return(block);
             }
         }
+    }
+
+    private static ParsedBlock Rent(int lines)
+    {
+        var parsed = Recycled.TryTake(out var recycled) && recycled.Index.Length >= lines
+            ? recycled
+            : new ParsedBlock((int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)Math.Max(lines, 1024)), int.MaxValue));
+        parsed.Count = 0;
+        parsed.Lines = 0;
+        return parsed;
     }
 }
