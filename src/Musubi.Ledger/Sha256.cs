@@ -22,9 +22,16 @@ internal static unsafe class Sha256
 {
     private const int ContextSize = 256; // OpenSSL's SHA256_CTX is 112 bytes; leave room.
 
+    // Inputs up to this size are framed in one stack buffer and hashed with calls that skip the GC transition (they
+    // take well under a microsecond, the limit for SuppressGCTransition); larger ones use ordinary calls.
+    private const int SmallInput = 1024;
+
     private static readonly delegate* unmanaged<byte*, int> Init;
     private static readonly delegate* unmanaged<byte*, byte*, nuint, int> Update;
     private static readonly delegate* unmanaged<byte*, byte*, int> Final;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<byte*, int> QuickInit;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<byte*, byte*, nuint, int> QuickUpdate;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<byte*, byte*, int> QuickFinal;
 
     static Sha256()
     {
@@ -43,6 +50,9 @@ internal static unsafe class Sha256
                 Init = (delegate* unmanaged<byte*, int>)init;
                 Update = (delegate* unmanaged<byte*, byte*, nuint, int>)update;
                 Final = (delegate* unmanaged<byte*, byte*, int>)final;
+                QuickInit = (delegate* unmanaged[SuppressGCTransition]<byte*, int>)init;
+                QuickUpdate = (delegate* unmanaged[SuppressGCTransition]<byte*, byte*, nuint, int>)update;
+                QuickFinal = (delegate* unmanaged[SuppressGCTransition]<byte*, byte*, int>)final;
                 if (KnownAnswerHolds())
                 {
                     IsNative = true;
@@ -93,6 +103,20 @@ internal static unsafe class Sha256
     {
         var context = stackalloc byte[ContextSize];
         var digest = stackalloc byte[32];
+        var length = 1 + first.Length + second.Length;
+        if (length <= SmallInput)
+        {
+            var framed = stackalloc byte[SmallInput];
+            framed[0] = prefix;
+            first.CopyTo(new Span<byte>(framed + 1, first.Length));
+            second.CopyTo(new Span<byte>(framed + 1 + first.Length, second.Length));
+            QuickInit(context);
+            QuickUpdate(context, framed, (nuint)length);
+            QuickFinal(digest, context);
+            new ReadOnlySpan<byte>(digest, 32).CopyTo(destination);
+            return;
+        }
+
         Init(context);
         Update(context, &prefix, 1);
         fixed (byte* a = first)
@@ -121,11 +145,18 @@ internal static unsafe class Sha256
         {
             Span<byte> expected = stackalloc byte[32];
             Span<byte> actual = stackalloc byte[32];
-            var data = "Musubi ledger known-answer test: a node of two leaves."u8;
-            foreach (var split in (int[])[0, 7, data.Length])
+            // Small inputs (one framed call) and large ones (three calls) take different paths: test both.
+            Span<byte> data = stackalloc byte[3 * SmallInput];
+            for (var i = 0; i < data.Length; i++)
             {
-                HashManaged(0x01, data[..split], data[split..], expected);
-                HashNative(0x01, data[..split], data[split..], actual);
+                data[i] = (byte)(i * 31);
+            }
+
+            foreach (var (length, split) in (ReadOnlySpan<(int, int)>)[(55, 0), (55, 7), (64, 32), (2 * SmallInput, 0), (3 * SmallInput, SmallInput + 3)])
+            {
+                var input = data[..length];
+                HashManaged(0x01, input[..split], input[split..], expected);
+                HashNative(0x01, input[..split], input[split..], actual);
                 if (!expected.SequenceEqual(actual))
                 {
                     return false;

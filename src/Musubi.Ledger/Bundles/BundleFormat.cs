@@ -143,6 +143,71 @@ internal static class EntryLines
     /// </summary>
     public static EntryLine Parse(ReadOnlySpan<byte> line, Span<byte> leafHash, ref byte[] payloadBuffer)
     {
+        return TryParseCanonical(line, leafHash, ref payloadBuffer, out var canonical) ? canonical : ParseJson(line, leafHash, ref payloadBuffer);
+    }
+
+    /// <summary>
+    /// The line exactly as <see cref="Write"/> makes it, <c>{"index":N,"leafHash":"HEX","payload":"BASE64"}</c>, read
+    /// without a JSON reader (a quarter of the cost of verifying an entry). Anything else, even valid JSON in another
+    /// shape, returns false and goes through the general reader.
+    /// </summary>
+    internal static bool TryParseCanonical(ReadOnlySpan<byte> line, Span<byte> leafHash, ref byte[] payloadBuffer, out EntryLine entry)
+    {
+        entry = default;
+        line = line.TrimEnd((byte)'\r');
+        if (!line.StartsWith("{\"index\":"u8))
+        {
+            return false;
+        }
+
+        var rest = line[9..];
+        var digits = rest.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+        if (digits <= 0 || (digits > 1 && rest[0] == (byte)'0')
+            || !ulong.TryParse(rest[..digits], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
+        {
+            return false;
+        }
+
+        rest = rest[digits..];
+        if (!rest.StartsWith(",\"leafHash\":\""u8) || rest.Length < 13 + 64 + 1 || rest[13 + 64] != (byte)'"'
+            || !TryReadHex(rest.Slice(13, 64), leafHash))
+        {
+            return false;
+        }
+
+        rest = rest[(13 + 64 + 1)..];
+        if (!rest.StartsWith(",\"payload\":\""u8) || !rest.EndsWith("\"}"u8))
+        {
+            return false;
+        }
+
+        var base64 = rest[12..^2];
+        if (base64.IndexOfAny((byte)'"', (byte)'\\') >= 0)
+        {
+            return false;
+        }
+
+        var needed = Base64.GetMaxDecodedFromUtf8Length(base64.Length);
+        if (payloadBuffer.Length < needed)
+        {
+            payloadBuffer = new byte[Math.Max(needed, payloadBuffer.Length * 2)];
+        }
+
+        if (Base64.DecodeFromUtf8(base64, payloadBuffer, out _, out var length) != OperationStatus.Done)
+        {
+            return false;
+        }
+
+        entry.HasIndex = true;
+        entry.Index = index;
+        entry.HasLeafHash = true;
+        entry.HasPayload = true;
+        entry.Payload = payloadBuffer.AsSpan(0, length);
+        return true;
+    }
+
+    private static EntryLine ParseJson(ReadOnlySpan<byte> line, Span<byte> leafHash, ref byte[] payloadBuffer)
+    {
         var entry = default(EntryLine);
         try
         {
@@ -248,35 +313,10 @@ internal static class EntryLines
         return 2 * bytes.Length;
     }
 
-    public static bool TryReadHex(ReadOnlySpan<byte> hex, Span<byte> destination)
-    {
-        if (hex.Length != 2 * destination.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < destination.Length; i++)
-        {
-            var high = HexValue(hex[2 * i]);
-            var low = HexValue(hex[(2 * i) + 1]);
-            if ((high | low) < 0)
-            {
-                return false;
-            }
-
-            destination[i] = (byte)((high << 4) | low);
-        }
-
-        return true;
-    }
-
-    private static int HexValue(byte c) => c switch
-    {
-        >= (byte)'0' and <= (byte)'9' => c - '0',
-        >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
-        >= (byte)'A' and <= (byte)'F' => c - 'A' + 10,
-        _ => -1,
-    };
+    public static bool TryReadHex(ReadOnlySpan<byte> hex, Span<byte> destination) =>
+        hex.Length == 2 * destination.Length
+        && Convert.FromHexString(hex, destination, out _, out var written) == OperationStatus.Done
+        && written == destination.Length;
 
     private static bool TryReadBase64(ref Utf8JsonReader reader, ref byte[] buffer, out int length)
     {
