@@ -36,7 +36,14 @@ public static class CliRunner
 
         var code = await MusubiCli.RunAsync(args, new CliEnvironment(console, output, error, variables), CancellationToken.None);
         var run = new CliRun(code, output.ToString(), error.ToString());
-        Xunit.TestContext.Current.TestOutputHelper?.WriteLine($"musubi {string.Join(' ', args)}\n{run}");
+        Xunit.TestContext.Current.TestOutputHelper?.WriteLine(Printable($"musubi {string.Join(' ', args)}\n{run}"));
         return run;
     }
+
+    /// <summary>
+    /// Control characters (the ANSI escapes of the progress bars) made invalid XML in the TRX report, which then
+    /// stopped half-written; they are logged as \u escapes instead.
+    /// </summary>
+    private static string Printable(string text) =>
+        string.Concat(text.Select(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t' ? $"\\u{(int)c:x4}" : c.ToString()));
 }
