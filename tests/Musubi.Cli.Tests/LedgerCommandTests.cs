@@ -57,7 +57,11 @@ public sealed class LedgerCommandTests
     {
         Dictionary<string, string> options = new()
         {
-            ["--tree-size"] = "2", ["--index"] = "0", ["--leaf-hash"] = EmptyRoot, ["--root"] = EmptyRoot, ["--proof"] = EmptyRoot,
+            ["--tree-size"] = "2",
+            ["--index"] = "0",
+            ["--leaf-hash"] = EmptyRoot,
+            ["--root"] = EmptyRoot,
+            ["--proof"] = EmptyRoot,
         };
         options[option] = value;
 
