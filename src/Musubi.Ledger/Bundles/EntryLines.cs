@@ -1,82 +1,8 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Musubi.Ledger.Bundles;
-
-/// <summary>One entry to export: its index and payload, or the reason its payload is no longer kept.</summary>
-/// <param name="Index">The entry's leaf index in the log.</param>
-/// <param name="Payload">The entry's bytes (the leaf's data), or null when they were deleted.</param>
-/// <param name="RemovedReason">Why the payload is missing (e.g. "retention: 2026-01-01"); only its leaf hash remains.</param>
-public sealed record BundleEntry(ulong Index, ReadOnlyMemory<byte>? Payload, string? RemovedReason = null);
-
-/// <summary>The first line of a bundle (docs/LEDGER-FORMAT.md).</summary>
-internal sealed class BundleHeader
-{
-    public const string FormatName = "musubi-ledger-bundle";
-    public const int CurrentVersion = 1;
-    public const string RangeMode = "range";
-    public const string SparseMode = "sparse";
-
-    [JsonPropertyName("format")]
-    public string? Format { get; set; }
-
-    [JsonPropertyName("version")]
-    public int Version { get; set; }
-
-    [JsonPropertyName("mode")]
-    public string? Mode { get; set; }
-
-    [JsonPropertyName("origin")]
-    public string? Origin { get; set; }
-
-    [JsonPropertyName("treeSize")]
-    public ulong TreeSize { get; set; }
-
-    [JsonPropertyName("first")]
-    public ulong First { get; set; }
-
-    [JsonPropertyName("count")]
-    public ulong Count { get; set; }
-
-    [JsonPropertyName("verifierKey")]
-    public string? VerifierKey { get; set; }
-
-    [JsonPropertyName("checkpoint")]
-    public string? Checkpoint { get; set; }
-
-    [JsonPropertyName("rangeProof")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public List<string>? RangeProof { get; set; }
-
-    [JsonPropertyName("indices")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public List<ulong>? Indices { get; set; }
-
-    [JsonPropertyName("history")]
-    public List<BundleHistoryEntry> History { get; set; } = [];
-
-    [JsonPropertyName("createdAt")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? CreatedAt { get; set; }
-
-    [JsonPropertyName("description")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public string? Description { get; set; }
-
-    public static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
-}
-
-/// <summary>An older signed checkpoint and the consistency proof from it to the bundle's checkpoint.</summary>
-internal sealed class BundleHistoryEntry
-{
-    [JsonPropertyName("checkpoint")]
-    public string? Checkpoint { get; set; }
-
-    [JsonPropertyName("consistencyProof")]
-    public List<string> ConsistencyProof { get; set; } = [];
-}
 
 /// <summary>One parsed entry line. Spans point into the line or into the reader's scratch buffers.</summary>
 internal ref struct EntryLine
