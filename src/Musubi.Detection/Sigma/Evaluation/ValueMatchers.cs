@@ -1,0 +1,356 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Musubi.Detection.Events;
+
+namespace Musubi.Detection.Sigma.Evaluation;
+
+/// <summary>A test of one event value, compiled from a rule value and its modifiers.</summary>
+internal abstract class ValueMatcher
+{
+    public abstract bool Matches(EventFrame frame, int entry);
+
+    /// <summary>Lower-case literals of which one must occur in any matching value, or null if unknown.</summary>
+    public virtual List<string>? Literals() => null;
+}
+
+internal enum NeedleKind : byte
+{
+    Equals,
+    StartsWith,
+    EndsWith,
+    Contains,
+    Glob,
+    Any,
+}
+
+/// <summary>One string pattern after modifiers: a comparison kind, its text, and for globs the pattern.</summary>
+internal sealed class Needle
+{
+    public required NeedleKind Kind { get; init; }
+
+    /// <summary>The literal (lower-cased unless <see cref="Cased"/>); for a glob, the pattern characters.</summary>
+    public required string Text { get; init; }
+
+    /// <summary>For globs: 0 literal, 1 <c>*</c>, 2 <c>?</c>, per character of <see cref="Text"/>.</summary>
+    public byte[]? GlobKinds { get; init; }
+
+    public bool Cased { get; init; }
+
+    public bool Matches(ReadOnlySpan<char> value) => Kind switch
+    {
+        NeedleKind.Equals => value.SequenceEqual(Text),
+        NeedleKind.StartsWith => value.StartsWith(Text, StringComparison.Ordinal),
+        NeedleKind.EndsWith => value.EndsWith(Text, StringComparison.Ordinal),
+        NeedleKind.Contains => value.IndexOf(Text, StringComparison.Ordinal) >= 0,
+        NeedleKind.Any => true,
+        _ => Glob(value, Text, GlobKinds!),
+    };
+
+    /// <summary>The longest run of literal characters: it must occur in any matching value.</summary>
+    public string? Literal()
+    {
+        if (Kind == NeedleKind.Any)
+        {
+            return null;
+        }
+
+        if (Kind != NeedleKind.Glob)
+        {
+            return Text.Length == 0 ? null : Cased ? Text.ToLowerInvariant() : Text;
+        }
+
+        string best = "";
+        var start = 0;
+        for (var i = 0; i <= Text.Length; i++)
+        {
+            if (i == Text.Length || GlobKinds![i] != 0)
+            {
+                if (i - start > best.Length)
+                {
+                    best = Text[start..i];
+                }
+
+                start = i + 1;
+            }
+        }
+
+        return best.Length == 0 ? null : Cased ? best.ToLowerInvariant() : best;
+    }
+
+    private static bool Glob(ReadOnlySpan<char> s, string p, byte[] kinds)
+    {
+        int si = 0, pi = 0, starP = -1, starS = 0;
+        while (si < s.Length)
+        {
+            if (pi < p.Length && (kinds[pi] == 2 || (kinds[pi] == 0 && p[pi] == s[si])))
+            {
+                si++;
+                pi++;
+            }
+            else if (pi < p.Length && kinds[pi] == 1)
+            {
+                starP = pi++;
+                starS = si;
+            }
+            else if (starP >= 0)
+            {
+                pi = starP + 1;
+                si = ++starS;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (pi < p.Length && kinds[pi] == 1)
+        {
+            pi++;
+        }
+
+        return pi == p.Length;
+    }
+}
+
+/// <summary>Any of several string patterns (a value list is OR-linked).</summary>
+internal sealed class StringMatcher(Needle[] needles) : ValueMatcher
+{
+    public Needle[] Needles { get; } = needles;
+
+    public override bool Matches(EventFrame frame, int entry)
+    {
+        if (frame.Kind(entry) == EventValueKind.Null)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> lower = default;
+        var haveLower = false;
+        foreach (var needle in Needles)
+        {
+            if (needle.Cased)
+            {
+                if (needle.Matches(frame.Text(entry)))
+                {
+                    return true;
+                }
+            }
+            else
+            {
+                if (!haveLower)
+                {
+                    lower = frame.Lower(entry);
+                    haveLower = true;
+                }
+
+                if (needle.Matches(lower))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    public override List<string>? Literals()
+    {
+        var list = new List<string>(Needles.Length);
+        foreach (var needle in Needles)
+        {
+            if (needle.Literal() is not { } literal)
+            {
+                return null;
+            }
+
+            list.Add(literal);
+        }
+
+        return list;
+    }
+}
+
+internal sealed class RegexMatcher(Regex regex) : ValueMatcher
+{
+    public override bool Matches(EventFrame frame, int entry)
+    {
+        if (frame.Kind(entry) == EventValueKind.Null)
+        {
+            return false;
+        }
+
+        try
+        {
+            return regex.IsMatch(frame.Text(entry));
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
+}
+
+internal sealed class CidrMatcher(IPNetwork[] networks) : ValueMatcher
+{
+    public override bool Matches(EventFrame frame, int entry)
+    {
+        if (frame.Kind(entry) != EventValueKind.String || !IPAddress.TryParse(frame.Text(entry), out var address))
+        {
+            return false;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        foreach (var network in networks)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+internal enum Comparison : byte
+{
+    Eq,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+}
+
+internal static class Numbers
+{
+    public static bool TryParse(ReadOnlySpan<char> text, out double value)
+    {
+        text = text.Trim();
+        if (text.Length > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+        {
+            var ok = ulong.TryParse(text[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex);
+            value = hex;
+            return ok;
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+    }
+
+    public static bool Compare(double actual, Comparison comparison, double expected) => comparison switch
+    {
+        Comparison.Lt => actual < expected,
+        Comparison.Lte => actual <= expected,
+        Comparison.Gt => actual > expected,
+        Comparison.Gte => actual >= expected,
+        _ => actual == expected,
+    };
+}
+
+/// <summary><c>lt</c>, <c>lte</c>, <c>gt</c>, <c>gte</c> (and numeric equality for <c>neq</c>).</summary>
+internal sealed class NumberMatcher(Comparison comparison, double[] values) : ValueMatcher
+{
+    public override bool Matches(EventFrame frame, int entry)
+    {
+        if (frame.Kind(entry) is EventValueKind.Null or EventValueKind.Boolean || !Numbers.TryParse(frame.Text(entry), out var actual))
+        {
+            return false;
+        }
+
+        foreach (var value in values)
+        {
+            if (Numbers.Compare(actual, comparison, value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+internal enum TimePart : byte
+{
+    Minute,
+    Hour,
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+/// <summary>Time modifiers: a number taken from a date value (as written: no time-zone conversion), then compared.</summary>
+internal sealed class TimePartMatcher(TimePart part, Comparison comparison, double[] values) : ValueMatcher
+{
+    public override bool Matches(EventFrame frame, int entry)
+    {
+        if (frame.Kind(entry) != EventValueKind.String
+            || !DateTimeOffset.TryParse(frame.Text(entry), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+        {
+            return false;
+        }
+
+        var clock = time.DateTime;
+        double actual = part switch
+        {
+            TimePart.Minute => clock.Minute,
+            TimePart.Hour => clock.Hour,
+            TimePart.Day => clock.Day,
+            TimePart.Week => ISOWeek.GetWeekOfYear(clock),
+            TimePart.Month => clock.Month,
+            _ => clock.Year,
+        };
+        foreach (var value in values)
+        {
+            if (Numbers.Compare(actual, comparison, value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary><c>fieldref</c>: compares the value with the value(s) of another field of the same event.</summary>
+internal sealed class FieldRefMatcher(int[] referenced, NeedleKind kind, bool cased) : ValueMatcher
+{
+    public override bool Matches(EventFrame frame, int entry)
+    {
+        if (frame.Kind(entry) == EventValueKind.Null)
+        {
+            return false;
+        }
+
+        var value = cased ? frame.Text(entry) : frame.Lower(entry);
+        foreach (var field in referenced)
+        {
+            for (var other = frame.First(field); other >= 0; other = frame.Next(other))
+            {
+                if (frame.Kind(other) == EventValueKind.Null)
+                {
+                    continue;
+                }
+
+                var target = cased ? frame.Text(other) : frame.Lower(other);
+                var hit = kind switch
+                {
+                    NeedleKind.StartsWith => value.StartsWith(target, StringComparison.Ordinal),
+                    NeedleKind.EndsWith => value.EndsWith(target, StringComparison.Ordinal),
+                    NeedleKind.Contains => value.IndexOf(target, StringComparison.Ordinal) >= 0,
+                    _ => value.SequenceEqual(target),
+                };
+                if (hit)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+}
