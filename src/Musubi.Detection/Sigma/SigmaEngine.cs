@@ -44,7 +44,14 @@ public sealed class SigmaEngine
 
     internal List<RouteGroup> Groups { get; } = [];
 
+    /// <summary>Groups with conditions but no routing-field condition: checked for every event.</summary>
     internal List<RouteGroup> GlobalGroups { get; } = [];
+
+    /// <summary>Unconditional groups for every event that has the routing field.</summary>
+    internal List<RouteGroup> RoutedGroups { get; } = [];
+
+    /// <summary>Unconditional groups for every event without the routing field.</summary>
+    internal List<RouteGroup> UnroutedGroups { get; } = [];
 
     internal Dictionary<string, RouteGroup[]> GroupsByRoute { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -99,14 +106,23 @@ public sealed class SigmaEngine
             try
             {
                 var variants = pipeline.Resolve(rule.LogSource);
-                if (variants.Count == 0)
+                var scope = RouteScope.Conditional;
+                if (variants.Count == 0 || variants.All(v => v.Conditions.Count == 0))
                 {
-                    if (pipeline.Mappings.Count > 0)
+                    // No event condition can be derived. Events that carry the routing field (Windows event-log
+                    // events) belong to routed log sources, so such a rule only sees the other events, unless its
+                    // product is one the pipeline routes (e.g. a bare 'product: windows').
+                    var routedProduct = rule.LogSource.Product is { } product && pipeline.Mappings.Any(m =>
+                        string.Equals(m.Match.Product, product, StringComparison.OrdinalIgnoreCase) && m.Conditions.Count + m.Sources.Count(s => s.StartsWith("WinEventLog:", StringComparison.Ordinal)) > 0);
+                    scope = pipeline.Mappings.Count == 0 ? RouteScope.Conditional : routedProduct ? RouteScope.Routed : RouteScope.Unrouted;
+                    if (variants.Count == 0 && pipeline.Mappings.Count > 0)
                     {
-                        warnings.Add($"{rule.Source}: {rule.Key}: logsource {rule.LogSource} is not routed by pipeline '{pipeline.Name}': the rule is evaluated on every event");
+                        warnings.Add(routedProduct
+                            ? $"{rule.Source}: {rule.Key}: logsource {rule.LogSource} is not routed by pipeline '{pipeline.Name}': the rule is evaluated on every event that has a {Options.RoutingField}"
+                            : $"{rule.Source}: {rule.Key}: logsource {rule.LogSource} is not routed by pipeline '{pipeline.Name}': the rule is evaluated on every event without a {Options.RoutingField}");
                     }
 
-                    variants = [new RouteVariant([], new Dictionary<string, string>())];
+                    variants = [new RouteVariant([], variants.Count > 0 ? variants[0].FieldMappings : new Dictionary<string, string>())];
                 }
 
                 var filters = new List<SigmaFilter>();
@@ -138,21 +154,13 @@ public sealed class SigmaEngine
                         ResolveField = name => Fields.Intern(MapField(name, variant.FieldMappings, pipeline.FieldMappings)),
                         Placeholders = Options.Placeholders,
                         RegexTimeout = Options.RegexTimeout,
+                        RegexCache = regexCache,
                     };
-                    foreach (var entry in regexCache)
-                    {
-                        context.RegexCache[entry.Key] = entry.Value;
-                    }
 
                     var root = RuleCompiler.Compile(rule.Detection, context);
                     foreach (var filter in filters)
                     {
                         root = new AndNode([root, new NotNode(RuleCompiler.Compile(filter.Detection, context))]);
-                    }
-
-                    foreach (var entry in context.RegexCache)
-                    {
-                        regexCache[entry.Key] = entry.Value;
                     }
 
                     HasKeywordRules |= ContainsKeyword(root);
@@ -162,10 +170,10 @@ public sealed class SigmaEngine
                 CompiledRules.Add(compiled);
                 foreach (var (variant, key, route) in compiledVariants)
                 {
-                    if (!groupsByKey.TryGetValue(key, out var group))
+                    if (!groupsByKey.TryGetValue(scope + ":" + key, out var group))
                     {
-                        group = CreateGroup(route, pipeline, regexCache);
-                        groupsByKey[key] = group;
+                        group = CreateGroup(route, pipeline, scope);
+                        groupsByKey[scope + ":" + key] = group;
                         Groups.Add(group);
                     }
 
@@ -195,7 +203,7 @@ public sealed class SigmaEngine
         Warnings = warnings;
     }
 
-    private RouteGroup CreateGroup(RouteVariant route, SigmaPipeline pipeline, Dictionary<(string, System.Text.RegularExpressions.RegexOptions), System.Text.RegularExpressions.Regex> cache)
+    private RouteGroup CreateGroup(RouteVariant route, SigmaPipeline pipeline, RouteScope scope)
     {
         Node? condition = null;
         string[] routeValues = [];
@@ -205,6 +213,7 @@ public sealed class SigmaEngine
             {
                 ResolveField = name => Fields.Intern(MapField(name, route.FieldMappings, pipeline.FieldMappings)),
                 Placeholders = Options.Placeholders,
+                RegexCache = [],
             };
             var nodes = route.Conditions.Select(c => PredicateCompiler.Compile(
                 new SigmaFieldPredicate(c.Field, [], c.Values.Select(v => new SigmaValue(SigmaValueKind.String, v)).ToList()),
@@ -216,7 +225,7 @@ public sealed class SigmaEngine
                 .FirstOrDefault() ?? [];
         }
 
-        return new RouteGroup(condition, routeValues, route.ConditionKey);
+        return new RouteGroup(condition, routeValues, route.ConditionKey, scope);
     }
 
     private void BuildRouting()
@@ -224,6 +233,18 @@ public sealed class SigmaEngine
         var byRoute = new Dictionary<string, List<RouteGroup>>(StringComparer.OrdinalIgnoreCase);
         foreach (var group in Groups)
         {
+            if (group.Scope == RouteScope.Routed)
+            {
+                RoutedGroups.Add(group);
+                continue;
+            }
+
+            if (group.Scope == RouteScope.Unrouted)
+            {
+                UnroutedGroups.Add(group);
+                continue;
+            }
+
             if (group.RouteValues.Length == 0)
             {
                 GlobalGroups.Add(group);
@@ -446,9 +467,23 @@ internal sealed class CompiledCorrelation(SigmaCorrelationRule rule, int index)
     public List<CorrelationFeed> Outputs { get; } = [];
 }
 
-/// <summary>Rule variants that share a route (the same event conditions), with the prefilter over their literals.</summary>
-internal sealed class RouteGroup(Node? condition, string[] routeValues, string key)
+internal enum RouteScope
 {
+    /// <summary>Events meeting the group's conditions (all events when it has none).</summary>
+    Conditional,
+
+    /// <summary>Every event that has the routing field.</summary>
+    Routed,
+
+    /// <summary>Every event without the routing field.</summary>
+    Unrouted,
+}
+
+/// <summary>Rule variants that share a route (the same event conditions), with the prefilter over their literals.</summary>
+internal sealed class RouteGroup(Node? condition, string[] routeValues, string key, RouteScope scope)
+{
+    public RouteScope Scope { get; } = scope;
+
     public Node? Condition { get; } = condition;
 
     public string[] RouteValues { get; } = routeValues;

@@ -76,6 +76,11 @@ public sealed class SigmaMatcher
         }
 
         var routeEntry = frame.First(engine.RoutingField);
+        foreach (var group in routeEntry >= 0 ? engine.RoutedGroups : engine.UnroutedGroups)
+        {
+            EvaluateGroup(group, eventIndex, output);
+        }
+
         if (routeEntry >= 0 && engine.GroupsByRoute.Count > 0)
         {
             var lookup = engine.GroupsByRoute.GetAlternateLookup<ReadOnlySpan<char>>();

@@ -16,7 +16,7 @@ internal sealed class CompileContext
     public TimeSpan RegexTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Compiled regexes are shared between rules and variants with the same pattern and options.</summary>
-    public Dictionary<(string, RegexOptions), Regex> RegexCache { get; } = [];
+    public required Dictionary<(string, RegexOptions), Regex> RegexCache { get; init; }
 }
 
 /// <summary>
