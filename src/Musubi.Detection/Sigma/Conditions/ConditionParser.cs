@@ -218,7 +218,10 @@ public static class ConditionParser
                 }
                 else if (c == '|')
                 {
-                    list.Add(new Token(TokenKind.Pipe, "|", i++));
+                    // Sigma 1.x aggregations: what follows is not condition syntax, so stop here and let the parser
+                    // name the construct.
+                    list.Add(new Token(TokenKind.Pipe, "|", i));
+                    break;
                 }
                 else if (IsWordChar(c))
                 {

@@ -98,6 +98,7 @@ internal static class CorrelationParser
         switch (Yaml.Get(body, "condition"))
         {
             case null:
+            case YamlScalarNode nothing when Yaml.IsNull(nothing):
                 break;
             case YamlMappingNode condition:
                 foreach (var (keyNode, valueNode) in condition.Children)
