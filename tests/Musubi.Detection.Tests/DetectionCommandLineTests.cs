@@ -75,16 +75,50 @@ public sealed class DetectionCommandLineTests : IDisposable
         Assert.Contains("event 1: malformed JSON", error, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("syslog", "format 'syslog' is not supported yet")]
-    [InlineData("cef", "format 'cef' is not supported yet")]
-    [InlineData("xml", "unknown format 'xml'")]
-    public void Unsupported_formats_exit_2_with_a_message(string format, string message)
+    [Fact]
+    public void An_unknown_format_exits_2_with_a_message()
     {
-        var (exit, lines, error) = Detect(Event("a\\\\whoami.exe"), format);
+        var (exit, lines, error) = Detect(Event("a\\\\whoami.exe"), "xml");
         Assert.Equal(2, exit);
         Assert.Empty(lines);
-        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.Contains("unknown format 'xml'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Syslog_and_cef_lines_are_parsed_into_fields_and_indexed_by_line()
+    {
+        File.WriteAllText(Path.Combine(folder, "rules", "su.yml"), """
+            title: Failed su
+            id: 44444444-4444-4444-4444-444444444444
+            level: medium
+            logsource: {product: linux, service: auth}
+            detection:
+                selection:
+                    app_name: su
+                    message|contains: 'failed for'
+                condition: selection
+            """);
+        File.WriteAllText(Path.Combine(folder, "rules", "cef.yml"), """
+            title: Blocked internal source
+            id: 55555555-5555-5555-5555-555555555555
+            logsource: {category: firewall}
+            detection:
+                selection:
+                    src|cidr: 10.0.0.0/8
+                    act: 'blocked=yes'
+                condition: selection
+            """);
+        var syslog = Detect("<34>Oct 11 22:14:15 host su[12]: 'su root' failed for bob on /dev/pts/8\n\n<13>1 2003-10-11T22:14:15Z host su - - - 'su root' failed for eve\n<999>bad\n", "syslog");
+        Assert.Equal(1, syslog.Exit);
+        Assert.Equal(2, syslog.Lines.Length);
+        Assert.Contains("\"event_index\":0}", syslog.Lines[0], StringComparison.Ordinal);
+        Assert.Contains("\"event_index\":2}", syslog.Lines[1], StringComparison.Ordinal);
+        Assert.Contains("event 3: invalid syslog priority", syslog.Error, StringComparison.Ordinal);
+
+        var cef = Detect("CEF:0|Vendor|FW|1.0|100|Blocked|5|src=10.1.2.3 dst=8.8.8.8 act=blocked\\=yes\nCEF:0|Vendor|FW|1.0|100|Blocked|5|src=192.0.2.1 act=blocked\\=yes\n", "cef");
+        Assert.Equal(0, cef.Exit);
+        var line = Assert.Single(cef.Lines);
+        Assert.Equal("""{"rule_id":"55555555-5555-5555-5555-555555555555","rule_title":"Blocked internal source","level":null,"event_index":0}""", line);
     }
 
     [Fact]

@@ -30,12 +30,6 @@ public static class DetectionCommandLine
             return UsageError;
         }
 
-        if (format is "syslog" or "cef")
-        {
-            error.WriteLine($"format '{format}' is not supported yet: syslog and CEF parsing come with the ingestion listeners of issue 4; use jsonl or evtx-json");
-            return UsageError;
-        }
-
         if (!Directory.Exists(rulesDirectory))
         {
             error.WriteLine($"rules folder not found: {rulesDirectory}");
@@ -54,12 +48,43 @@ public static class DetectionCommandLine
             error.WriteLine($"{engine.Failures.Count} of {engine.DocumentCount} rule documents do not load (see 'musubi sigma check {rulesDirectory}')");
         }
 
-        var data = File.ReadAllBytes(eventsFile);
-        var layout = format == "jsonl" ? JsonLayout.Lines : JsonEventReader.Detect(data);
         var matcher = engine.CreateMatcher();
         var matches = new List<SigmaMatch>();
         var malformed = 0;
         using var writer = new Utf8JsonWriter(new TextWriterStream(output), new JsonWriterOptions { Indented = false });
+        if (format is "syslog" or "cef")
+        {
+            // One record per line; the event index is the 0-based line number.
+            long lineIndex = 0;
+            foreach (var line in File.ReadLines(eventsFile))
+            {
+                var index = lineIndex++;
+                if (line.Trim().Length == 0)
+                {
+                    continue;
+                }
+
+                LineEvent? parsed;
+                string? reason;
+                var ok = format == "syslog" ? SyslogParser.TryParse(line, out parsed, out reason) : CefParser.TryParse(line, out parsed, out reason);
+                if (!ok)
+                {
+                    error.WriteLine($"event {index}: {reason}");
+                    malformed++;
+                    continue;
+                }
+
+                matcher.Match(parsed, index, matches);
+                Write(matches, writer, output);
+            }
+
+            matcher.Flush(matches);
+            Write(matches, writer, output);
+            return malformed > 0 ? PartialFailure : Success;
+        }
+
+        var data = File.ReadAllBytes(eventsFile);
+        var layout = format == "jsonl" ? JsonLayout.Lines : JsonEventReader.Detect(data);
         foreach (var item in JsonEventReader.Read(data, layout))
         {
             if (item.Error is not null)

@@ -8,14 +8,23 @@ internal abstract class Node
     public abstract bool Evaluate(EventFrame frame);
 
     /// <summary>
-    /// A set of (field, lower-case literal) of which at least one must occur as a substring of that field's
-    /// lower-cased value for this node to be true; null when no such set is known. Used by the prefilter.
+    /// Necessary conditions for this node to be true, in conjunctive form: each clause is a set of (field,
+    /// lower-case literal) of which at least one must occur as a substring of that field's lower-cased value. Null
+    /// when none is known. Used by the prefilter.
     /// </summary>
-    public virtual List<Anchor>? Anchors() => null;
+    public virtual List<List<Anchor>>? Anchors() => null;
+
+    /// <summary>How selective a clause is: longer literals are rarer; many alternatives are less selective.</summary>
+    public static double Score(List<Anchor> clause) =>
+        Math.Min(clause.Min(a => a.Literal.Length), 10) - (clause.Count / 100.0);
 }
 
 /// <summary>A literal that must occur (lower-cased) in a field for a rule to be able to match.</summary>
-internal readonly record struct Anchor(int Field, string Literal);
+/// <remarks><see cref="Field"/> is <see cref="AnyField"/> for keyword searches: any value of the event.</remarks>
+internal readonly record struct Anchor(int Field, string Literal)
+{
+    public const int AnyField = -1;
+}
 
 internal sealed class ConstantNode(bool value) : Node
 {
@@ -39,24 +48,20 @@ internal sealed class AndNode(Node[] operands) : Node
         return true;
     }
 
-    /// <summary>Any one operand's anchors will do: take the most selective (longest shortest literal, then fewest).</summary>
-    public override List<Anchor>? Anchors()
+    /// <summary>Every operand's clauses must hold: their union.</summary>
+    public override List<List<Anchor>>? Anchors()
     {
-        List<Anchor>? best = null;
+        List<List<Anchor>>? clauses = null;
         foreach (var operand in Operands)
         {
-            var candidate = operand.Anchors();
-            if (candidate is not null && (best is null || Score(candidate) > Score(best)))
+            if (operand.Anchors() is { } more)
             {
-                best = candidate;
+                (clauses ??= []).AddRange(more);
             }
         }
 
-        return best;
+        return clauses;
     }
-
-    private static double Score(List<Anchor> anchors) =>
-        Math.Min(anchors.Min(a => a.Literal.Length), 8) - (anchors.Count / 1000.0);
 }
 
 internal sealed class OrNode(Node[] operands) : Node
@@ -76,21 +81,22 @@ internal sealed class OrNode(Node[] operands) : Node
         return false;
     }
 
-    public override List<Anchor>? Anchors()
+    /// <summary>One operand must hold: one clause made of each operand's most selective clause.</summary>
+    public override List<List<Anchor>>? Anchors()
     {
-        var all = new List<Anchor>();
+        var clause = new List<Anchor>();
         foreach (var operand in Operands)
         {
-            var anchors = operand.Anchors();
-            if (anchors is null)
+            var clauses = operand.Anchors();
+            if (clauses is null || clauses.Count == 0)
             {
                 return null;
             }
 
-            all.AddRange(anchors);
+            clause.AddRange(clauses.MaxBy(Score)!);
         }
 
-        return all;
+        return [clause];
     }
 }
 
@@ -121,8 +127,8 @@ internal sealed class FieldNode(int field, ValueMatcher matcher) : Node
         return false;
     }
 
-    public override List<Anchor>? Anchors() =>
-        Matcher.Literals() is { } literals ? literals.Select(l => new Anchor(Field, l)).ToList() : null;
+    public override List<List<Anchor>>? Anchors() =>
+        Matcher.Literals() is { } literals ? [literals.Select(l => new Anchor(Field, l)).ToList()] : null;
 }
 
 /// <summary><c>neq</c>: the field is present and no value of it satisfies the matcher.</summary>
@@ -180,6 +186,9 @@ internal sealed class ExistsNode(int field, bool expected) : Node
 /// <summary>A keyword search: any value of any field satisfies the matcher.</summary>
 internal sealed class KeywordNode(ValueMatcher matcher) : Node
 {
+    public override List<List<Anchor>>? Anchors() =>
+        matcher.Literals() is { } literals ? [literals.Select(l => new Anchor(Anchor.AnyField, l)).ToList()] : null;
+
     public override bool Evaluate(EventFrame frame)
     {
         for (var entry = 0; entry < frame.Count; entry++)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
@@ -44,8 +45,10 @@ internal sealed class Needle
         NeedleKind.EndsWith => value.EndsWith(Text, StringComparison.Ordinal),
         NeedleKind.Contains => value.IndexOf(Text, StringComparison.Ordinal) >= 0,
         NeedleKind.Any => true,
-        _ => Glob(value, Text, GlobKinds!),
+        _ => GlobMatch(value),
     };
+
+    private bool GlobMatch(ReadOnlySpan<char> value) => Glob(value, Text, GlobKinds!);
 
     /// <summary>The longest run of literal characters: it must occur in any matching value.</summary>
     public string? Literal()
@@ -78,45 +81,179 @@ internal sealed class Needle
         return best.Length == 0 ? null : Cased ? best.ToLowerInvariant() : best;
     }
 
-    private static bool Glob(ReadOnlySpan<char> s, string p, byte[] kinds)
+    /// <summary>
+    /// Wildcard match: the pattern is split at its stars into segments (which may hold <c>?</c>); the first and last
+    /// are anchored at the ends unless a star precedes or follows them, and the middle ones are found leftmost, in
+    /// order, which is enough for fixed-length segments.
+    /// </summary>
+    private bool Glob(ReadOnlySpan<char> s, string p, byte[] kinds)
     {
-        int si = 0, pi = 0, starP = -1, starS = 0;
-        while (si < s.Length)
+        var segments = GlobSegments(p, kinds);
+        var leadingStar = kinds[0] == 1;
+        var trailingStar = kinds[^1] == 1;
+        var position = 0;
+        var end = s.Length;
+        var first = 0;
+        var last = segments.Length - 1;
+        if (!leadingStar)
         {
-            if (pi < p.Length && (kinds[pi] == 2 || (kinds[pi] == 0 && p[pi] == s[si])))
+            var (start, length) = segments[0];
+            if (length > s.Length || !SegmentAt(s, 0, p, kinds, start, length))
             {
-                si++;
-                pi++;
+                return false;
             }
-            else if (pi < p.Length && kinds[pi] == 1)
+
+            position = length;
+            first = 1;
+            if (segments.Length == 1 && !trailingStar)
             {
-                starP = pi++;
-                starS = si;
+                return length == s.Length;
             }
-            else if (starP >= 0)
+        }
+
+        if (!trailingStar && last >= first)
+        {
+            var (start, length) = segments[last];
+            if (length > end - position || !SegmentAt(s, s.Length - length, p, kinds, start, length))
             {
-                pi = starP + 1;
-                si = ++starS;
+                return false;
             }
-            else
+
+            end = s.Length - length;
+            last--;
+        }
+
+        for (var i = first; i <= last; i++)
+        {
+            var (start, length) = segments[i];
+            var found = FindSegment(s[..end], position, p, kinds, start, length);
+            if (found < 0)
+            {
+                return false;
+            }
+
+            position = found + length;
+        }
+
+        return position <= end;
+    }
+
+    private (int Start, int Length)[]? segmentCache;
+
+    private (int Start, int Length)[] GlobSegments(string p, byte[] kinds) => segmentCache ??= Split(p, kinds);
+
+    private static (int Start, int Length)[] Split(string p, byte[] kinds)
+    {
+        var list = new List<(int, int)>();
+        var start = 0;
+        for (var i = 0; i <= p.Length; i++)
+        {
+            if (i == p.Length || kinds[i] == 1)
+            {
+                if (i > start)
+                {
+                    list.Add((start, i - start));
+                }
+
+                start = i + 1;
+            }
+        }
+
+        return list.ToArray();
+    }
+
+    private static bool SegmentAt(ReadOnlySpan<char> s, int at, string p, byte[] kinds, int start, int length)
+    {
+        for (var k = 0; k < length; k++)
+        {
+            if (kinds[start + k] == 0 && p[start + k] != s[at + k])
             {
                 return false;
             }
         }
 
-        while (pi < p.Length && kinds[pi] == 1)
+        return true;
+    }
+
+    /// <summary>Leftmost position at or after <paramref name="from"/> where the segment matches, or -1.</summary>
+    private static int FindSegment(ReadOnlySpan<char> s, int from, string p, byte[] kinds, int start, int length)
+    {
+        // Search for the segment's first literal run, then check the rest around it.
+        var runStart = start;
+        while (runStart < start + length && kinds[runStart] != 0)
         {
-            pi++;
+            runStart++;
         }
 
-        return pi == p.Length;
+        if (runStart == start + length)
+        {
+            return from + length <= s.Length ? from : -1; // only '?': any characters will do
+        }
+
+        var runEnd = runStart;
+        while (runEnd < start + length && kinds[runEnd] == 0)
+        {
+            runEnd++;
+        }
+
+        var run = p.AsSpan(runStart, runEnd - runStart);
+        var offset = runStart - start;
+        var at = from + offset;
+        while (at + (length - offset) <= s.Length)
+        {
+            var index = s[at..].IndexOf(run, StringComparison.Ordinal);
+            if (index < 0)
+            {
+                return -1;
+            }
+
+            var candidate = at + index - offset;
+            if (candidate + length <= s.Length && SegmentAt(s, candidate, p, kinds, start, length))
+            {
+                return candidate;
+            }
+
+            at += index + 1;
+        }
+
+        return -1;
     }
 }
 
 /// <summary>Any of several string patterns (a value list is OR-linked).</summary>
-internal sealed class StringMatcher(Needle[] needles) : ValueMatcher
+internal sealed class StringMatcher : ValueMatcher
 {
-    public Needle[] Needles { get; } = needles;
+    /// <summary>From this many case-insensitive 'contains' needles on, one vectorised multi-string search does them all.</summary>
+    private const int MultiSearchThreshold = 4;
+
+    private readonly SearchValues<string>? contained;
+    private readonly SearchValues<char>? rareFirstChars;
+    private readonly Needle[] others;
+
+    public StringMatcher(Needle[] needles)
+    {
+        Needles = needles;
+        var contains = needles.Where(n => n.Kind == NeedleKind.Contains && !n.Cased).ToList();
+        if (contains.Count >= MultiSearchThreshold)
+        {
+            contained = SearchValues.Create(contains.Select(n => n.Text).Distinct().ToArray(), StringComparison.Ordinal);
+            others = needles.Except(contains).ToArray();
+
+            // Lists of emoji or look-alike letters: when no needle starts with an ASCII character, one vectorised
+            // scan for their first characters rules most values out before the multi-string search.
+            var firsts = contains.Select(n => n.Text[0]).Distinct().ToArray();
+            if (firsts.All(c => c >= 128))
+            {
+                rareFirstChars = SearchValues.Create(firsts);
+            }
+        }
+        else
+        {
+            others = needles;
+        }
+    }
+
+    public Needle[] Needles { get; }
 
     public override bool Matches(EventFrame frame, int entry)
     {
@@ -127,7 +264,17 @@ internal sealed class StringMatcher(Needle[] needles) : ValueMatcher
 
         ReadOnlySpan<char> lower = default;
         var haveLower = false;
-        foreach (var needle in Needles)
+        if (contained is not null)
+        {
+            lower = frame.Lower(entry);
+            haveLower = true;
+            if ((rareFirstChars is null || lower.IndexOfAny(rareFirstChars) >= 0) && lower.IndexOfAny(contained) >= 0)
+            {
+                return true;
+            }
+        }
+
+        foreach (var needle in others)
         {
             if (needle.Cased)
             {
