@@ -79,6 +79,15 @@ public abstract class SigmaDocument
 
     public IReadOnlyList<string> FalsePositives { get; init; } = [];
 
+    public string? Author { get; init; }
+
+    /// <summary>As written (YAML dates are kept as strings).</summary>
+    public string? Date { get; init; }
+
+    public string? Modified { get; init; }
+
+    public IReadOnlyList<string> References { get; init; } = [];
+
     /// <summary>File the document came from (or the name given to the loader) and its 0-based position in it.</summary>
     public required string Source { get; init; }
 

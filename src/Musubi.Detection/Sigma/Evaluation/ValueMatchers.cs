@@ -320,6 +320,8 @@ internal sealed class StringMatcher : ValueMatcher
 
 internal sealed class RegexMatcher(Regex regex) : ValueMatcher
 {
+    public override List<string>? Literals() => RegexLiterals.Required(regex.ToString()) is { } literal ? [literal] : null;
+
     public override bool Matches(EventFrame frame, int entry)
     {
         if (frame.Kind(entry) == EventValueKind.Null)
