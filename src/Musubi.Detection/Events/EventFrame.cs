@@ -89,9 +89,9 @@ internal sealed class EventFrame : IEventFieldSink
             Array.Resize(ref entries, entries.Length * 2);
         }
 
-        if (textUsed + value.Length > text.Length)
+        if (textUsed + value.Length + 1 > text.Length)
         {
-            var size = Math.Max(text.Length * 2, textUsed + value.Length);
+            var size = Math.Max(text.Length * 2, textUsed + value.Length + 1);
             Array.Resize(ref text, size);
             Array.Resize(ref lower, size);
         }
@@ -105,6 +105,9 @@ internal sealed class EventFrame : IEventFieldSink
         entry.Lowered = false;
         entry.Next = -1;
         textUsed += value.Length;
+
+        // A NUL after each value: a search over all values at once (keywords) cannot match across two of them.
+        text[textUsed++] = '\0';
         if (handle != UnnamedField)
         {
             if (stamps[handle] == generation)
@@ -150,6 +153,9 @@ internal sealed class EventFrame : IEventFieldSink
 
         return lower.AsSpan(e.Start, e.Length);
     }
+
+    /// <summary>Every value's text, one after another, each followed by a NUL character.</summary>
+    public ReadOnlySpan<char> AllText => text.AsSpan(0, textUsed);
 
     /// <summary>The first value of a named field as a string, for correlation keys and reports.</summary>
     public string? FirstText(int field)

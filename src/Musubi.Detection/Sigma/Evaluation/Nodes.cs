@@ -191,6 +191,11 @@ internal sealed class KeywordNode(ValueMatcher matcher) : Node
 
     public override bool Evaluate(EventFrame frame)
     {
+        if (matcher is StringMatcher strings && strings.MatchesAnyValue(frame) is { } found)
+        {
+            return found;
+        }
+
         for (var entry = 0; entry < frame.Count; entry++)
         {
             if (frame.Kind(entry) != EventValueKind.Null && matcher.Matches(frame, entry))

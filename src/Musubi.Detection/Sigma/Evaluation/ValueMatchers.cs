@@ -223,10 +223,11 @@ internal sealed class Needle
 /// <summary>Any of several string patterns (a value list is OR-linked).</summary>
 internal sealed class StringMatcher : ValueMatcher
 {
-    /// <summary>From this many case-insensitive 'contains' needles on, one vectorised multi-string search does them all.</summary>
-    private const int MultiSearchThreshold = 4;
+    /// <summary>Case-insensitive 'contains' needles are all searched in one vectorised multi-string pass.</summary>
+    private const int MultiSearchThreshold = 1;
 
     private readonly SearchValues<string>? contained;
+    private readonly SearchValues<string>? containedRare;
     private readonly SearchValues<char>? rareFirstChars;
     private readonly Needle[] others;
 
@@ -234,26 +235,47 @@ internal sealed class StringMatcher : ValueMatcher
     {
         Needles = needles;
         var contains = needles.Where(n => n.Kind == NeedleKind.Contains && !n.Cased).ToList();
-        if (contains.Count >= MultiSearchThreshold)
-        {
-            contained = SearchValues.Create(contains.Select(n => n.Text).Distinct().ToArray(), StringComparison.Ordinal);
-            others = needles.Except(contains).ToArray();
-
-            // Lists of emoji or look-alike letters: when no needle starts with an ASCII character, one vectorised
-            // scan for their first characters rules most values out before the multi-string search.
-            var firsts = contains.Select(n => n.Text[0]).Distinct().ToArray();
-            if (firsts.All(c => c >= 128))
-            {
-                rareFirstChars = SearchValues.Create(firsts);
-            }
-        }
-        else
+        if (contains.Count < MultiSearchThreshold)
         {
             others = needles;
+            return;
+        }
+
+        // Searched case-insensitively in the original text, so values need no lower-cased copy. Needles that start
+        // with a non-ASCII character (emoji, look-alike letters) are searched only when one of their first
+        // characters occurs at all, which one vectorised scan tells.
+        others = needles.Except(contains).ToArray();
+        var common = contains.Where(n => n.Text[0] < 128).Select(n => n.Text).Distinct().ToArray();
+        var rare = contains.Where(n => n.Text[0] >= 128).Select(n => n.Text).Distinct().ToArray();
+        if (common.Length > 0)
+        {
+            contained = SearchValues.Create(common, StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (rare.Length > 0)
+        {
+            containedRare = SearchValues.Create(rare, StringComparison.OrdinalIgnoreCase);
+            rareFirstChars = SearchValues.Create(rare.SelectMany(t => new[] { t[0], char.ToUpperInvariant(t[0]) }).Distinct().ToArray());
         }
     }
 
     public Needle[] Needles { get; }
+
+    /// <summary>
+    /// When every needle is a case-insensitive 'contains' searched in one pass, searches all the event's values at
+    /// once (<see cref="EventFrame.AllText"/>); otherwise returns null and the caller tests value by value.
+    /// </summary>
+    public bool? MatchesAnyValue(EventFrame frame)
+    {
+        if (others.Length > 0 || (contained is null && containedRare is null))
+        {
+            return null;
+        }
+
+        var all = frame.AllText;
+        return (contained is not null && all.IndexOfAny(contained) >= 0)
+            || (containedRare is not null && all.IndexOfAny(rareFirstChars!) >= 0 && all.IndexOfAny(containedRare) >= 0);
+    }
 
     public override bool Matches(EventFrame frame, int entry)
     {
@@ -264,14 +286,14 @@ internal sealed class StringMatcher : ValueMatcher
 
         ReadOnlySpan<char> lower = default;
         var haveLower = false;
-        if (contained is not null)
+        if (contained is not null && frame.Text(entry).IndexOfAny(contained) >= 0)
         {
-            lower = frame.Lower(entry);
-            haveLower = true;
-            if ((rareFirstChars is null || lower.IndexOfAny(rareFirstChars) >= 0) && lower.IndexOfAny(contained) >= 0)
-            {
-                return true;
-            }
+            return true;
+        }
+
+        if (containedRare is not null && frame.Text(entry).IndexOfAny(rareFirstChars!) >= 0 && frame.Text(entry).IndexOfAny(containedRare) >= 0)
+        {
+            return true;
         }
 
         foreach (var needle in others)
