@@ -17,7 +17,16 @@ public sealed class ValidationFailedException(IReadOnlyDictionary<string, string
 
 public sealed class NotFoundException(string what, string id) : MusubiException($"{what} '{id}' was not found");
 
-public sealed class ForbiddenException(string reason) : MusubiException(reason);
+public sealed class ForbiddenException(string reason) : MusubiException(reason)
+{
+    public static void ThrowUnless(bool allowed, string reason)
+    {
+        if (!allowed)
+        {
+            throw new ForbiddenException(reason);
+        }
+    }
+}
 
 /// <summary>The request clashes with existing state (a duplicate name, a network block another organisation owns).</summary>
 public sealed class ConflictException(string message, string? field = null) : MusubiException(message)

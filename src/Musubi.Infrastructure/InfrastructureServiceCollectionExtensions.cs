@@ -5,6 +5,8 @@ using Musubi.Infrastructure.Audit;
 using Musubi.Infrastructure.Constituency;
 using Musubi.Infrastructure.Data;
 using Musubi.Infrastructure.Identity;
+using Musubi.Infrastructure.Queueing;
+using Musubi.Core.Queueing;
 using Musubi.Infrastructure.Setup;
 
 namespace Musubi.Infrastructure;
@@ -16,7 +18,8 @@ public static class InfrastructureServiceCollectionExtensions
     /// <see cref="IAuditContext"/> (request address) and data protection; defaults are registered for the CLI.
     /// </summary>
     public static IServiceCollection AddMusubiInfrastructure(
-        this IServiceCollection services, DatabaseOptions database, IdentityOptions? identity = null, InitialiseOptions? setup = null)
+        this IServiceCollection services, DatabaseOptions database, IdentityOptions? identity = null, InitialiseOptions? setup = null,
+        QueueOptions? queue = null)
     {
         services.AddMusubiDatabase(database);
         // Keys live in the database so every node (and the CLI) can read what another protected, e.g. TOTP secrets.
@@ -35,6 +38,16 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<SignInService>();
         services.AddScoped<TokenService>();
         services.AddScoped<DatabaseInitialiser>();
+        queue ??= new QueueOptions();
+        services.TryAddSingleton(queue);
+        if (queue.IsNats)
+        {
+            services.TryAddSingleton<IWorkQueue, NatsWorkQueue>();
+        }
+        else
+        {
+            services.TryAddSingleton<IWorkQueue, DatabaseWorkQueue>();
+        }
         return services;
     }
 }

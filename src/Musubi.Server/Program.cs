@@ -56,6 +56,12 @@ await using (var scope = app.Services.CreateAsyncScope())
     }
 }
 
+// A fictional constituency to try Musubi with: MUSUBI_DEMO_DATA=1 or Musubi:Setup:DemoData=true (idempotent).
+if (DemoData.IsRequested(app.Configuration))
+{
+    await DemoData.SeedAsync(app.Services);
+}
+
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestSizeLimit();

@@ -8,6 +8,7 @@ using Musubi.Infrastructure.Setup;
 using Musubi.Testing;
 
 [assembly: AssemblyFixture(typeof(PostgresServer))]
+[assembly: AssemblyFixture(typeof(NatsServer))]
 
 namespace Musubi.Infrastructure.Tests;
 

@@ -18,6 +18,15 @@ public sealed class FieldErrors
         list.Add(reason);
     }
 
+    /// <summary>Adds <paramref name="reason"/> for <paramref name="field"/> when a rule returned one (rules return null when satisfied).</summary>
+    public void Check(string field, string? reason)
+    {
+        if (reason is not null)
+        {
+            Add(field, reason);
+        }
+    }
+
     public IReadOnlyDictionary<string, string[]> ToDictionary() =>
         _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
 

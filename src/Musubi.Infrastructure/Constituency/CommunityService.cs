@@ -29,12 +29,12 @@ public sealed class CommunityService(MusubiDbContext db, AuditTrail audit, TimeP
 
     public async Task<CommunityDto> CreateAsync(Actor actor, CommunityInput input, CancellationToken ct)
     {
-        Require(AccessRules.CanManageCommunities(actor), "only a platform administrator may create communities");
+        ForbiddenException.ThrowUnless(AccessRules.CanManageCommunities(actor), "only a platform administrator may create communities");
         var errors = new FieldErrors();
-        Add(errors, "slug", FieldRules.Slug(input.Slug));
-        Add(errors, "nameEn", FieldRules.RequiredText(input.NameEn));
-        Add(errors, "nameJa", FieldRules.OptionalText(input.NameJa, FieldRules.MaxNameLength));
-        Add(errors, "description", FieldRules.OptionalText(input.Description));
+        errors.Check("slug", FieldRules.Slug(input.Slug));
+        errors.Check("nameEn", FieldRules.RequiredText(input.NameEn));
+        errors.Check("nameJa", FieldRules.OptionalText(input.NameJa, FieldRules.MaxNameLength));
+        errors.Check("description", FieldRules.OptionalText(input.Description));
         if (input.Kind is null)
         {
             errors.Add("kind", "is required (layer, sector, trust-group or partner-group)");
@@ -75,7 +75,7 @@ public sealed class CommunityService(MusubiDbContext db, AuditTrail audit, TimeP
 
     public async Task DeleteAsync(Actor actor, string slug, CancellationToken ct)
     {
-        Require(AccessRules.CanManageCommunities(actor), "only a platform administrator may delete communities");
+        ForbiddenException.ThrowUnless(AccessRules.CanManageCommunities(actor), "only a platform administrator may delete communities");
         var c = await db.Communities.FirstOrDefaultAsync(x => x.Slug == slug, ct) ?? throw new NotFoundException("community", slug);
         if (c.BuiltIn)
         {
@@ -89,7 +89,7 @@ public sealed class CommunityService(MusubiDbContext db, AuditTrail audit, TimeP
 
     public async Task AddMemberAsync(Actor actor, string slug, Guid organisationId, CancellationToken ct)
     {
-        Require(AccessRules.CanManageCommunities(actor), "only a platform administrator may change memberships");
+        ForbiddenException.ThrowUnless(AccessRules.CanManageCommunities(actor), "only a platform administrator may change memberships");
         var c = await db.Communities.FirstOrDefaultAsync(x => x.Slug == slug, ct) ?? throw new NotFoundException("community", slug);
         if (!await db.Organisations.AnyAsync(o => o.Id == organisationId, ct))
         {
@@ -108,7 +108,7 @@ public sealed class CommunityService(MusubiDbContext db, AuditTrail audit, TimeP
 
     public async Task RemoveMemberAsync(Actor actor, string slug, Guid organisationId, CancellationToken ct)
     {
-        Require(AccessRules.CanManageCommunities(actor), "only a platform administrator may change memberships");
+        ForbiddenException.ThrowUnless(AccessRules.CanManageCommunities(actor), "only a platform administrator may change memberships");
         var c = await db.Communities.FirstOrDefaultAsync(x => x.Slug == slug, ct) ?? throw new NotFoundException("community", slug);
         var m = await db.Memberships.FirstOrDefaultAsync(x => x.CommunityId == c.Id && x.OrganisationId == organisationId, ct)
             ?? throw new NotFoundException("membership", organisationId.ToString());
@@ -127,11 +127,11 @@ public sealed class CommunityService(MusubiDbContext db, AuditTrail audit, TimeP
     /// <summary>Adds a sector and its sector community.</summary>
     public async Task<SectorDto> CreateSectorAsync(Actor actor, SectorInput input, CancellationToken ct)
     {
-        Require(AccessRules.CanManageSectors(actor), "only a platform administrator may add sectors");
+        ForbiddenException.ThrowUnless(AccessRules.CanManageSectors(actor), "only a platform administrator may add sectors");
         var errors = new FieldErrors();
-        Add(errors, "id", FieldRules.Slug(input.Id));
-        Add(errors, "nameEn", FieldRules.RequiredText(input.NameEn));
-        Add(errors, "nameJa", FieldRules.RequiredText(input.NameJa));
+        errors.Check("id", FieldRules.Slug(input.Id));
+        errors.Check("nameEn", FieldRules.RequiredText(input.NameEn));
+        errors.Check("nameJa", FieldRules.RequiredText(input.NameJa));
         errors.ThrowIfAny();
         if (await db.Sectors.AnyAsync(s => s.Id == input.Id, ct))
         {
@@ -161,21 +161,5 @@ public sealed class CommunityService(MusubiDbContext db, AuditTrail audit, TimeP
             .OrderBy(o => o.Name).Select(o => new OrganisationRef(o.Id, o.Name, o.NameJa, o.Kind)).ToList());
 
     private static void RequireRead(Actor actor) =>
-        Require(AccessRules.CanReadDirectory(actor), "reading the directory needs the constituency:read scope");
-
-    private static void Require(bool allowed, string reason)
-    {
-        if (!allowed)
-        {
-            throw new ForbiddenException(reason);
-        }
-    }
-
-    private static void Add(FieldErrors errors, string field, string? reason)
-    {
-        if (reason is not null)
-        {
-            errors.Add(field, reason);
-        }
-    }
+        ForbiddenException.ThrowUnless(AccessRules.CanReadDirectory(actor), "reading the directory needs the constituency:read scope");
 }

@@ -49,3 +49,9 @@ public sealed record CommunityInput(string? Slug, CommunityKind? Kind, string? N
 
 /// <summary>Answer to "who owns this IP / ASN / domain".</summary>
 public sealed record OwnershipAnswer(string Query, NetworkKind Kind, string? MatchedBlock, OrganisationRef? Owner, string? SectorId);
+
+/// <summary>Counts for the dashboard: organisations by kind and by sector (null = no sector), claimed networks by kind.</summary>
+public sealed record DirectoryStatistics(
+    IReadOnlyDictionary<OrganisationKind, int> OrganisationsByKind,
+    IReadOnlyDictionary<string, int> OrganisationsBySector,
+    IReadOnlyDictionary<NetworkKind, int> NetworksByKind);

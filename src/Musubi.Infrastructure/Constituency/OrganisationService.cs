@@ -15,7 +15,7 @@ public sealed class OrganisationService(MusubiDbContext db, AuditTrail audit, Ti
 
     public async Task<Paged<OrganisationSummary>> ListAsync(Actor actor, OrganisationQuery q, CancellationToken ct)
     {
-        Require(AccessRules.CanReadDirectory(actor), "reading the directory needs the constituency:read scope");
+        ForbiddenException.ThrowUnless(AccessRules.CanReadDirectory(actor), "reading the directory needs the constituency:read scope");
         var page = Math.Max(1, q.Page);
         var size = Math.Clamp(q.PageSize, 1, MaxPageSize);
         IQueryable<OrganisationEntity> query = db.Organisations.AsNoTracking();
@@ -56,9 +56,25 @@ public sealed class OrganisationService(MusubiDbContext db, AuditTrail audit, Ti
         return new Paged<OrganisationSummary>(items, page, size, total);
     }
 
+    /// <summary>Directory-wide counts (no names, no blocks): anyone who may read the directory may see them.</summary>
+    public async Task<DirectoryStatistics> StatisticsAsync(Actor actor, CancellationToken ct)
+    {
+        ForbiddenException.ThrowUnless(AccessRules.CanReadDirectory(actor), "reading the directory needs the constituency:read scope");
+        var byKind = await db.Organisations.AsNoTracking().GroupBy(o => o.Kind)
+            .Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        var bySector = await db.Organisations.AsNoTracking().Where(o => o.SectorId != null).GroupBy(o => o.SectorId!)
+            .Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        var networks = await db.Networks.AsNoTracking().GroupBy(n => n.Kind)
+            .Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        return new DirectoryStatistics(
+            byKind.ToDictionary(x => x.Key, x => x.Count),
+            bySector.ToDictionary(x => x.Key, x => x.Count, StringComparer.Ordinal),
+            networks.ToDictionary(x => x.Key, x => x.Count));
+    }
+
     public async Task<OrganisationDetail> GetAsync(Actor actor, Guid id, CancellationToken ct)
     {
-        Require(AccessRules.CanReadDirectory(actor), "reading the directory needs the constituency:read scope");
+        ForbiddenException.ThrowUnless(AccessRules.CanReadDirectory(actor), "reading the directory needs the constituency:read scope");
         var o = await db.Organisations.AsNoTracking().AsSplitQuery()
             .Include(x => x.Contacts).Include(x => x.Networks).Include(x => x.Memberships).ThenInclude(m => m.Community)
             .FirstOrDefaultAsync(x => x.Id == id, ct) ?? throw new NotFoundException("organisation", id.ToString());
@@ -67,7 +83,7 @@ public sealed class OrganisationService(MusubiDbContext db, AuditTrail audit, Ti
 
     public async Task<OrganisationDetail> CreateAsync(Actor actor, OrganisationInput input, CancellationToken ct)
     {
-        Require(AccessRules.CanCreateOrganisation(actor), "only a platform administrator may create organisations");
+        ForbiddenException.ThrowUnless(AccessRules.CanCreateOrganisation(actor), "only a platform administrator may create organisations");
         var errors = new FieldErrors();
         var sectors = await KnownSectorsAsync(ct);
         OrganisationValidator.ValidateDetails(input, errors, sectors);
@@ -110,7 +126,7 @@ public sealed class OrganisationService(MusubiDbContext db, AuditTrail audit, Ti
     /// <summary>Replaces name, kind, sector, country and description. Kind and sector need a platform administrator.</summary>
     public async Task<OrganisationDetail> UpdateAsync(Actor actor, Guid id, OrganisationInput input, CancellationToken ct)
     {
-        Require(AccessRules.CanEditOrganisation(actor, id), "you may only edit your own organisation");
+        ForbiddenException.ThrowUnless(AccessRules.CanEditOrganisation(actor, id), "you may only edit your own organisation");
         var entity = await db.Organisations.Include(o => o.Memberships).FirstOrDefaultAsync(o => o.Id == id, ct)
             ?? throw new NotFoundException("organisation", id.ToString());
         var errors = new FieldErrors();
@@ -139,7 +155,7 @@ public sealed class OrganisationService(MusubiDbContext db, AuditTrail audit, Ti
 
     public async Task DeleteAsync(Actor actor, Guid id, CancellationToken ct)
     {
-        Require(AccessRules.CanDeleteOrganisation(actor), "only a platform administrator may delete organisations");
+        ForbiddenException.ThrowUnless(AccessRules.CanDeleteOrganisation(actor), "only a platform administrator may delete organisations");
         var entity = await db.Organisations.Include(o => o.Contacts).Include(o => o.Networks)
             .FirstOrDefaultAsync(o => o.Id == id, ct) ?? throw new NotFoundException("organisation", id.ToString());
         if (await db.Users.AnyAsync(u => u.OrganisationId == id, ct))
@@ -154,7 +170,7 @@ public sealed class OrganisationService(MusubiDbContext db, AuditTrail audit, Ti
 
     public async Task<ContactDto> AddContactAsync(Actor actor, Guid organisationId, ContactInput input, CancellationToken ct)
     {
-        Require(AccessRules.CanEditOrganisation(actor, organisationId), "you may only edit your own organisation");
+        ForbiddenException.ThrowUnless(AccessRules.CanEditOrganisation(actor, organisationId), "you may only edit your own organisation");
         await EnsureExistsAsync(organisationId, ct);
         var errors = new FieldErrors();
         OrganisationValidator.ValidateContact(input, errors, "");
@@ -175,7 +191,7 @@ public sealed class OrganisationService(MusubiDbContext db, AuditTrail audit, Ti
 
     public async Task<ContactDto> UpdateContactAsync(Actor actor, Guid organisationId, Guid contactId, ContactInput input, CancellationToken ct)
     {
-        Require(AccessRules.CanEditOrganisation(actor, organisationId), "you may only edit your own organisation");
+        ForbiddenException.ThrowUnless(AccessRules.CanEditOrganisation(actor, organisationId), "you may only edit your own organisation");
         var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == contactId && c.OrganisationId == organisationId, ct)
             ?? throw new NotFoundException("contact", contactId.ToString());
         var errors = new FieldErrors();
@@ -195,7 +211,7 @@ public sealed class OrganisationService(MusubiDbContext db, AuditTrail audit, Ti
 
     public async Task RemoveContactAsync(Actor actor, Guid organisationId, Guid contactId, CancellationToken ct)
     {
-        Require(AccessRules.CanEditOrganisation(actor, organisationId), "you may only edit your own organisation");
+        ForbiddenException.ThrowUnless(AccessRules.CanEditOrganisation(actor, organisationId), "you may only edit your own organisation");
         var contact = await db.Contacts.FirstOrDefaultAsync(c => c.Id == contactId && c.OrganisationId == organisationId, ct)
             ?? throw new NotFoundException("contact", contactId.ToString());
         audit.Record(actor, "contact.delete", "contact", contactId.ToString(), organisationId, ToDto(contact), null);
@@ -205,11 +221,11 @@ public sealed class OrganisationService(MusubiDbContext db, AuditTrail audit, Ti
 
     public async Task<NetworkDto> AddNetworkAsync(Actor actor, Guid organisationId, NetworkInput input, CancellationToken ct)
     {
-        Require(AccessRules.CanEditOrganisation(actor, organisationId), "you may only edit your own organisation");
+        ForbiddenException.ThrowUnless(AccessRules.CanEditOrganisation(actor, organisationId), "you may only edit your own organisation");
         await EnsureExistsAsync(organisationId, ct);
         var errors = new FieldErrors();
         var value = OrganisationValidator.NormaliseNetwork(input.Kind, input.Value, errors, "");
-        Add(errors, "description", FieldRules.OptionalText(input.Description));
+        errors.Check("description", FieldRules.OptionalText(input.Description));
         errors.ThrowIfAny();
         var network = new NetworkEntity
         {
@@ -230,7 +246,7 @@ public sealed class OrganisationService(MusubiDbContext db, AuditTrail audit, Ti
 
     public async Task RemoveNetworkAsync(Actor actor, Guid organisationId, Guid networkId, CancellationToken ct)
     {
-        Require(AccessRules.CanEditOrganisation(actor, organisationId), "you may only edit your own organisation");
+        ForbiddenException.ThrowUnless(AccessRules.CanEditOrganisation(actor, organisationId), "you may only edit your own organisation");
         var network = await db.Networks.FirstOrDefaultAsync(n => n.Id == networkId && n.OrganisationId == organisationId, ct)
             ?? throw new NotFoundException("network", networkId.ToString());
         audit.Record(actor, "network.delete", "network", networkId.ToString(), organisationId, ToDto(network), null);
@@ -401,22 +417,6 @@ public sealed class OrganisationService(MusubiDbContext db, AuditTrail audit, Ti
     };
 
     internal static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
-
-    private static void Add(FieldErrors errors, string field, string? reason)
-    {
-        if (reason is not null)
-        {
-            errors.Add(field, reason);
-        }
-    }
-
-    private static void Require(bool allowed, string reason)
-    {
-        if (!allowed)
-        {
-            throw new ForbiddenException(reason);
-        }
-    }
 
     private static object Snapshot(OrganisationEntity o) =>
         new { o.Name, o.NameJa, o.ShortName, o.Kind, o.SectorId, o.Country, o.Description };

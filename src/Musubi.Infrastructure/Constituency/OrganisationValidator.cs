@@ -15,11 +15,11 @@ public static class OrganisationValidator
 
     public static void ValidateDetails(OrganisationInput input, FieldErrors errors, IReadOnlySet<string> knownSectors, string prefix = "")
     {
-        Add(errors, prefix + "name", FieldRules.RequiredText(input.Name));
-        Add(errors, prefix + "nameJa", FieldRules.OptionalText(input.NameJa, FieldRules.MaxNameLength));
-        Add(errors, prefix + "shortName", FieldRules.OptionalText(input.ShortName, 64));
-        Add(errors, prefix + "country", FieldRules.Country(input.Country));
-        Add(errors, prefix + "description", FieldRules.OptionalText(input.Description));
+        errors.Check(prefix + "name", FieldRules.RequiredText(input.Name));
+        errors.Check(prefix + "nameJa", FieldRules.OptionalText(input.NameJa, FieldRules.MaxNameLength));
+        errors.Check(prefix + "shortName", FieldRules.OptionalText(input.ShortName, 64));
+        errors.Check(prefix + "country", FieldRules.Country(input.Country));
+        errors.Check(prefix + "description", FieldRules.OptionalText(input.Description));
         if (input.Kind is null)
         {
             errors.Add(prefix + "kind", "is required");
@@ -40,10 +40,10 @@ public static class OrganisationValidator
 
     public static void ValidateContact(ContactInput input, FieldErrors errors, string prefix)
     {
-        Add(errors, prefix + "name", FieldRules.RequiredText(input.Name));
-        Add(errors, prefix + "email", FieldRules.Email(input.Email));
-        Add(errors, prefix + "phone", FieldRules.Phone(input.Phone));
-        Add(errors, prefix + "pgpKey", FieldRules.PgpKey(input.PgpKey));
+        errors.Check(prefix + "name", FieldRules.RequiredText(input.Name));
+        errors.Check(prefix + "email", FieldRules.Email(input.Email));
+        errors.Check(prefix + "phone", FieldRules.Phone(input.Phone));
+        errors.Check(prefix + "pgpKey", FieldRules.PgpKey(input.PgpKey));
         if (input.Role is null)
         {
             errors.Add(prefix + "role", "is required");
@@ -81,13 +81,5 @@ public static class OrganisationValidator
     {
         target = value;
         return true;
-    }
-
-    private static void Add(FieldErrors errors, string field, string? reason)
-    {
-        if (reason is not null)
-        {
-            errors.Add(field, reason);
-        }
     }
 }

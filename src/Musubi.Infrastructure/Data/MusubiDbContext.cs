@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Musubi.Infrastructure.Queueing;
 
 namespace Musubi.Infrastructure.Data;
 
@@ -20,6 +21,7 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
     public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<QueueMessageEntity> QueueMessages => Set<QueueMessageEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -143,6 +145,16 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
             e.HasIndex(x => x.At);
             e.HasIndex(x => x.OrganisationId);
             e.HasIndex(x => new { x.EntityType, x.EntityId });
+        });
+
+        b.Entity<QueueMessageEntity>(e =>
+        {
+            e.ToTable("queue_messages");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Topic).HasMaxLength(100);
+            e.Property(x => x.DeduplicationKey).HasMaxLength(200);
+            e.HasIndex(x => new { x.Topic, x.VisibleAtTicks, x.Id });
+            e.HasIndex(x => new { x.Topic, x.DeduplicationKey }).IsUnique();
         });
     }
 

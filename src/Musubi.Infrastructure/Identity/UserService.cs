@@ -48,11 +48,11 @@ public sealed class UserService(
     public async Task<UserDto> CreateAsync(Actor actor, UserInput input, CancellationToken ct)
     {
         var errors = new FieldErrors();
-        Add(errors, "userName", PasswordRules.UserName(input.UserName));
-        Add(errors, "displayName", FieldRules.OptionalText(input.DisplayName, FieldRules.MaxNameLength));
+        errors.Check("userName", PasswordRules.UserName(input.UserName));
+        errors.Check("displayName", FieldRules.OptionalText(input.DisplayName, FieldRules.MaxNameLength));
         if (!string.IsNullOrWhiteSpace(input.Email))
         {
-            Add(errors, "email", FieldRules.Email(input.Email));
+            errors.Check("email", FieldRules.Email(input.Email));
         }
 
         if (input.OrganisationId is null)
@@ -73,7 +73,7 @@ public sealed class UserService(
         }
         else
         {
-            Add(errors, "password", PasswordRules.Check(input.Password, input.UserName));
+            errors.Check("password", PasswordRules.Check(input.Password, input.UserName));
         }
 
         errors.ThrowIfAny();
@@ -123,10 +123,10 @@ public sealed class UserService(
         }
 
         var errors = new FieldErrors();
-        Add(errors, "displayName", FieldRules.OptionalText(input.DisplayName, FieldRules.MaxNameLength));
+        errors.Check("displayName", FieldRules.OptionalText(input.DisplayName, FieldRules.MaxNameLength));
         if (!string.IsNullOrWhiteSpace(input.Email))
         {
-            Add(errors, "email", FieldRules.Email(input.Email));
+            errors.Check("email", FieldRules.Email(input.Email));
         }
 
         if (user.Id == actor.UserId && (input.Disabled == true || newRole != user.Role))
@@ -288,14 +288,6 @@ public sealed class UserService(
     internal static string NewStamp() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
-
-    private static void Add(FieldErrors errors, string field, string? reason)
-    {
-        if (reason is not null)
-        {
-            errors.Add(field, reason);
-        }
-    }
 
     internal UserDto ToDto(UserEntity u) => new(u.Id, u.UserName, u.DisplayName, u.Email, u.OrganisationId, u.Role, u.TotpEnabled,
         u.Disabled, u.LockedUntil is { } l && l > time.GetUtcNow(), u.CreatedAt, u.LastSignInAt);

@@ -447,6 +447,46 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Queueing.QueueMessageEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("DeduplicationKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("EnqueuedAtTicks")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Payload")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("Topic")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<long>("VisibleAtTicks")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Topic", "DeduplicationKey")
+                        .IsUnique();
+
+                    b.HasIndex("Topic", "VisibleAtTicks", "Id");
+
+                    b.ToTable("queue_messages", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Data.ApiTokenEntity", b =>
                 {
                     b.HasOne("Musubi.Infrastructure.Data.UserEntity", "User")

@@ -438,6 +438,44 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Queueing.QueueMessageEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeduplicationKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EnqueuedAtTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Payload")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("Topic")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("VisibleAtTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Topic", "DeduplicationKey")
+                        .IsUnique();
+
+                    b.HasIndex("Topic", "VisibleAtTicks", "Id");
+
+                    b.ToTable("queue_messages", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Data.ApiTokenEntity", b =>
                 {
                     b.HasOne("Musubi.Infrastructure.Data.UserEntity", "User")

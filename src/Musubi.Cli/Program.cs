@@ -1,0 +1,3 @@
+using Musubi.Cli;
+
+return await MusubiCli.RunAsync(args, CliEnvironment.FromProcess());
