@@ -9,10 +9,16 @@ namespace Musubi.Detection.Events;
 internal sealed class FieldTable
 {
     private readonly Dictionary<string, int> ids = new(StringComparer.OrdinalIgnoreCase);
-    private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> lookup;
+    private readonly Dictionary<string, int> exact = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> lookup;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> exactLookup;
     private readonly List<string> names = [];
 
-    public FieldTable() => lookup = ids.GetAlternateLookup<ReadOnlySpan<char>>();
+    public FieldTable()
+    {
+        lookup = ids.GetAlternateLookup<ReadOnlySpan<char>>();
+        exactLookup = exact.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     public int Count => names.Count;
 
@@ -24,13 +30,16 @@ internal sealed class FieldTable
         {
             id = names.Count;
             ids.Add(name, id);
+            exact.Add(name, id);
             names.Add(name);
         }
 
         return id;
     }
 
-    public int Find(ReadOnlySpan<char> name) => lookup.TryGetValue(name, out var id) ? id : -1;
+    /// <summary>Events mostly spell names as the rules do: the ordinal lookup is tried first, being the cheaper.</summary>
+    public int Find(ReadOnlySpan<char> name) =>
+        exactLookup.TryGetValue(name, out var id) || lookup.TryGetValue(name, out id) ? id : -1;
 }
 
 /// <summary>

@@ -25,6 +25,12 @@ internal sealed class GramIndex
     private readonly int[] values;
     private readonly int shift;
 
+    /// <summary>
+    /// One bit per pair of (low bytes of the) first two characters of some gram: 8 KB that stays in the L1 cache and
+    /// rules out most positions before the hash table is touched.
+    /// </summary>
+    private readonly ulong[] firstPairs = new ulong[65536 / 64];
+
     /// <param name="length">The length of every gram, <see cref="MinLength"/> to <see cref="MaxLength"/>.</param>
     /// <param name="grams">Distinct grams; the value of gram i is <c>values[i]</c>.</param>
     /// <param name="gramValues">The value reported for each gram.</param>
@@ -47,6 +53,11 @@ internal sealed class GramIndex
 
             keys[slot] = key;
             values[slot] = gramValues[i];
+            if (length >= 2)
+            {
+                var pair = Pair(grams[i][0], grams[i][1]);
+                firstPairs[pair >> 6] |= 1UL << (pair & 63);
+            }
         }
     }
 
@@ -84,6 +95,15 @@ internal sealed class GramIndex
                 continue;
             }
 
+            if (Length >= 2)
+            {
+                var pair = Pair(text[i - Length + 1], text[i - Length + 2]);
+                if ((firstPairs[pair >> 6] & (1UL << (pair & 63))) == 0)
+                {
+                    continue;
+                }
+            }
+
             var slot = Slot(key);
             while (true)
             {
@@ -103,6 +123,9 @@ internal sealed class GramIndex
             }
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Pair(char first, char second) => ((first & 0xFF) << 8) | (second & 0xFF);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Slot(ulong key) => (int)((key * 0x9E3779B97F4A7C15UL) >> shift);
