@@ -53,7 +53,10 @@ public sealed class SigmaEngine
     /// <summary>Unconditional groups for every event without the routing field.</summary>
     internal List<RouteGroup> UnroutedGroups { get; } = [];
 
-    internal Dictionary<string, RouteGroup[]> GroupsByRoute { get; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>Route groups by the routing field's value (the channel), then by the event id.</summary>
+    internal Dictionary<string, RouteIndex> GroupsByRoute { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    internal int EventIdField { get; private set; } = -1;
 
     internal int RoutingField { get; private set; } = -1;
 
@@ -81,6 +84,7 @@ public sealed class SigmaEngine
         var regexCache = new Dictionary<(string, System.Text.RegularExpressions.RegexOptions), System.Text.RegularExpressions.Regex>();
         var pipeline = Options.Pipeline;
         RoutingField = Fields.Intern(Options.RoutingField);
+        EventIdField = Fields.Intern(Options.EventIdField);
         TimestampFields = Options.TimestampFields.Select(Fields.Intern).ToArray();
 
         // Filters by the rule they apply to.
@@ -207,6 +211,7 @@ public sealed class SigmaEngine
     {
         Node? condition = null;
         string[] routeValues = [];
+        string[] eventIds = [];
         if (route.Conditions.Count > 0)
         {
             var context = new CompileContext
@@ -223,9 +228,17 @@ public sealed class SigmaEngine
                 .Where(c => string.Equals(c.Field, Options.RoutingField, StringComparison.OrdinalIgnoreCase))
                 .Select(c => c.Values.ToArray())
                 .FirstOrDefault() ?? [];
+            eventIds = route.Conditions
+                .Where(c => string.Equals(c.Field, Options.EventIdField, StringComparison.OrdinalIgnoreCase))
+                .Select(c => c.Values.ToArray())
+                .FirstOrDefault() ?? [];
+            if (eventIds.Any(v => v.AsSpan().IndexOfAny('*', '?', '\\') >= 0))
+            {
+                eventIds = []; // a pattern, not a value to index by
+            }
         }
 
-        return new RouteGroup(condition, routeValues, route.ConditionKey, scope);
+        return new RouteGroup(condition, routeValues, route.ConditionKey, scope) { EventIds = eventIds };
     }
 
     private void BuildRouting()
@@ -264,7 +277,23 @@ public sealed class SigmaEngine
 
         foreach (var (value, list) in byRoute)
         {
-            GroupsByRoute[value] = list.ToArray();
+            var byEventId = new Dictionary<string, List<RouteGroup>>(StringComparer.OrdinalIgnoreCase);
+            foreach (var group in list)
+            {
+                foreach (var id in group.EventIds)
+                {
+                    if (!byEventId.TryGetValue(id, out var ids))
+                    {
+                        byEventId[id] = ids = [];
+                    }
+
+                    ids.Add(group);
+                }
+            }
+
+            GroupsByRoute[value] = new RouteIndex(
+                list.Where(g => g.EventIds.Length == 0).ToArray(),
+                byEventId.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.OrdinalIgnoreCase));
         }
     }
 
@@ -480,8 +509,19 @@ internal enum RouteScope
 }
 
 /// <summary>Rule variants that share a route (the same event conditions), with the prefilter over their literals.</summary>
+/// <summary>The groups of one routing value: those for any event id, and those for each event id.</summary>
+internal sealed class RouteIndex(RouteGroup[] anyEventId, Dictionary<string, RouteGroup[]> byEventId)
+{
+    public RouteGroup[] AnyEventId { get; } = anyEventId;
+
+    public Dictionary<string, RouteGroup[]>.AlternateLookup<ReadOnlySpan<char>> ByEventId { get; } = byEventId.GetAlternateLookup<ReadOnlySpan<char>>();
+}
+
 internal sealed class RouteGroup(Node? condition, string[] routeValues, string key, RouteScope scope)
 {
+    /// <summary>The event ids the group's conditions allow (empty: any), for the second level of the route index.</summary>
+    public string[] EventIds { get; init; } = [];
+
     public RouteScope Scope { get; } = scope;
 
     public Node? Condition { get; } = condition;

@@ -21,6 +21,9 @@ public sealed class SigmaEngineOptions
     /// <summary>The field whose value indexes the routes (Windows: the event log channel).</summary>
     public string RoutingField { get; init; } = "Channel";
 
+    /// <summary>The field that indexes the routes of one routing value further (Windows: the event id).</summary>
+    public string EventIdField { get; init; } = "EventID";
+
     /// <summary>Skip rules whose required literals are absent from the event (same results, fewer evaluations).</summary>
     public bool UsePrefilter { get; init; } = true;
 }

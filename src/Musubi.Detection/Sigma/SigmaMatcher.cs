@@ -83,12 +83,24 @@ public sealed class SigmaMatcher
 
         if (routeEntry >= 0 && engine.GroupsByRoute.Count > 0)
         {
+            // Only the groups of this channel and event id are looked at; each still checks all its conditions.
             var lookup = engine.GroupsByRoute.GetAlternateLookup<ReadOnlySpan<char>>();
-            if (lookup.TryGetValue(frame.Text(routeEntry), out var groups))
+            if (lookup.TryGetValue(frame.Text(routeEntry), out var index))
             {
-                foreach (var group in groups)
+                foreach (var group in index.AnyEventId)
                 {
                     EvaluateGroup(group, eventIndex, output);
+                }
+
+                for (var id = frame.First(engine.EventIdField); id >= 0; id = frame.Next(id))
+                {
+                    if (index.ByEventId.TryGetValue(frame.Text(id), out var groups))
+                    {
+                        foreach (var group in groups)
+                        {
+                            EvaluateGroup(group, eventIndex, output);
+                        }
+                    }
                 }
             }
         }
