@@ -18,6 +18,7 @@ public static class MusubiCli
         root.Subcommands.Add(ConstituencyCommands.Build(env, global));
         root.Subcommands.Add(DemoDataCommands.Build(env, global));
         root.Subcommands.Add(LedgerCommands.Build(env));
+        DetectionCommands.Build(env).ToList().ForEach(root.Subcommands.Add);
         return root;
     }
 

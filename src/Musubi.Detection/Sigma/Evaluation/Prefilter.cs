@@ -1,0 +1,219 @@
+using Musubi.Detection.Events;
+
+namespace Musubi.Detection.Sigma.Evaluation;
+
+/// <summary>
+/// Selects the rule variants of a route group that can possibly match an event. A variant's condition gives
+/// necessary clauses (<see cref="Node.Anchors"/>): each clause is a set of literals of which one must occur in a
+/// given field. Each literal is represented by its rarest 4-character gram (rarest among the group's literals; a
+/// shorter literal by itself); <see cref="GramIndex"/> passes over each field's lower-cased values find
+/// the grams present, and a variant is a
+/// candidate only when each of its clauses (up to <see cref="MaxClauses"/>, the most selective) saw one. A clause
+/// over all values (keyword searches) is not checked here: scanning every value of every event would cost more than
+/// the few keyword rules it would skip. Variants left without clauses are always candidates. The result is the same as evaluating every variant.
+/// </summary>
+internal sealed class Prefilter
+{
+    public const int MaxClauses = 8;
+
+    private readonly int[] always;
+    private readonly FieldScanner[] scanners;
+    private readonly byte[] required;
+
+    private Prefilter(int[] always, FieldScanner[] scanners, byte[] required)
+    {
+        this.always = always;
+        this.scanners = scanners;
+        this.required = required;
+    }
+
+    public int UnanchoredCount => always.Length;
+
+    /// <summary>Per scanned field: the field id and the number of grams (for diagnostics).</summary>
+    public IEnumerable<(int Field, int Grams)> Scanners => scanners.Select(s => (s.Field, s.Owners.Length));
+
+    public static Prefilter Build(IReadOnlyList<CompiledVariant> variants)
+    {
+        var always = new List<int>();
+        var required = new byte[variants.Count];
+        var byField = new Dictionary<int, Dictionary<string, List<(int Variant, byte Bit)>>>();
+        for (var i = 0; i < variants.Count; i++)
+        {
+            var clauses = variants[i].Root.Anchors();
+            if (clauses is null || clauses.Count == 0)
+            {
+                always.Add(i);
+                continue;
+            }
+
+            var chosen = clauses
+                .Where(c => c.All(a => a.Literal.Length >= GramIndex.MinLength && a.Field != Anchor.AnyField))
+                .OrderByDescending(Node.Score)
+                .Take(MaxClauses)
+                .ToList();
+            if (chosen.Count == 0)
+            {
+                always.Add(i);
+                continue;
+            }
+
+            for (var c = 0; c < chosen.Count; c++)
+            {
+                var bit = (byte)(1 << c);
+                required[i] |= bit;
+                foreach (var anchor in chosen[c].Distinct())
+                {
+                    if (!byField.TryGetValue(anchor.Field, out var literals))
+                    {
+                        byField[anchor.Field] = literals = new Dictionary<string, List<(int, byte)>>(StringComparer.Ordinal);
+                    }
+
+                    if (!literals.TryGetValue(anchor.Literal, out var owners))
+                    {
+                        literals[anchor.Literal] = owners = [];
+                    }
+
+                    owners.Add((i, bit));
+                }
+            }
+        }
+
+        var scanners = byField.Select(p => new FieldScanner(p.Key, p.Value)).ToArray();
+        return new Prefilter(always.ToArray(), scanners, required);
+    }
+
+    /// <summary>Adds the indexes (into the group's variants) of the candidates, each once, in ascending order.</summary>
+    public void Collect(EventFrame frame, MatchScratch scratch, List<int> candidates)
+    {
+        candidates.AddRange(always);
+        var generation = scratch.NextGeneration();
+        var stamps = scratch.Seen;
+        var masks = scratch.Masks;
+        var hits = scratch.Hits;
+        foreach (var scanner in scanners)
+        {
+            for (var entry = frame.First(scanner.Field); entry >= 0; entry = frame.Next(entry))
+            {
+                Scan(scanner, frame, entry, hits, stamps, masks, generation, candidates);
+            }
+        }
+
+        candidates.Sort();
+    }
+
+    private void Scan(FieldScanner scanner, EventFrame frame, int entry, List<int> hits, int[] stamps, byte[] masks, int generation, List<int> candidates)
+    {
+        if (frame.Kind(entry) == EventValueKind.Null)
+        {
+            return;
+        }
+
+        hits.Clear();
+        var text = frame.Lower(entry);
+        foreach (var index in scanner.Indexes)
+        {
+            index.Scan(text, hits);
+        }
+
+        foreach (var literal in hits)
+        {
+            foreach (var (variant, bit) in scanner.Owners[literal])
+            {
+                if (stamps[variant] != generation)
+                {
+                    stamps[variant] = generation;
+                    masks[variant] = 0;
+                }
+
+                var before = masks[variant];
+                var after = (byte)(before | bit);
+                if (after != before)
+                {
+                    masks[variant] = after;
+                    if (after == required[variant])
+                    {
+                        candidates.Add(variant);
+                    }
+                }
+            }
+        }
+    }
+
+    private sealed class FieldScanner
+    {
+        public FieldScanner(int field, Dictionary<string, List<(int Variant, byte Bit)>> literals)
+        {
+            Field = field;
+
+            // How many literals each gram occurs in: a gram shared by many literals (".exe", "\\sys") is probably
+            // common in events too, so each literal is represented by its least shared gram.
+            var frequency = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var literal in literals.Keys)
+            {
+                foreach (var gram in GramsOf(literal).Distinct())
+                {
+                    frequency[gram] = frequency.GetValueOrDefault(gram) + 1;
+                }
+            }
+
+            var owners = new Dictionary<string, List<(int, byte)>>(StringComparer.Ordinal);
+            foreach (var (literal, literalOwners) in literals)
+            {
+                var best = GramsOf(literal).MinBy(g => frequency[g])!;
+                if (!owners.TryGetValue(best, out var list))
+                {
+                    owners[best] = list = [];
+                }
+
+                list.AddRange(literalOwners);
+            }
+
+            var grams = owners.Keys.ToList();
+            Owners = grams.Select(g => owners[g].Distinct().ToArray()).ToArray();
+            Indexes = grams
+                .Select((gram, value) => (gram, value))
+                .GroupBy(p => p.gram.Length)
+                .Select(g => new GramIndex(g.Key, g.Select(p => p.gram).ToList(), g.Select(p => p.value).ToList()))
+                .ToArray();
+        }
+
+        public int Field { get; }
+
+        /// <summary>One index per gram length in use (4, and 2 or 3 for short literals).</summary>
+        public GramIndex[] Indexes { get; }
+
+        public (int Variant, byte Bit)[][] Owners { get; }
+
+        private static IEnumerable<string> GramsOf(string literal)
+        {
+            var length = Math.Min(GramIndex.MaxLength, literal.Length);
+            for (var i = 0; i + length <= literal.Length; i++)
+            {
+                yield return literal.Substring(i, length);
+            }
+        }
+    }
+}
+
+/// <summary>Per-matcher scratch for the prefilter: a stamp and a clause mask per variant, reused without clearing.</summary>
+internal sealed class MatchScratch(int size)
+{
+    private int generation;
+
+    public int[] Seen { get; } = new int[size];
+
+    public byte[] Masks { get; } = new byte[size];
+
+    public List<int> Hits { get; } = new(64);
+
+    public int NextGeneration()
+    {
+        if (++generation == int.MaxValue)
+        {
+            Array.Clear(Seen);
+            generation = 1;
+        }
+
+        return generation;
+    }
+}

@@ -1,0 +1,73 @@
+using System.Text.RegularExpressions;
+using Musubi.Detection.Events;
+using Musubi.Detection.Sigma;
+using Musubi.Detection.Sigma.Evaluation;
+
+namespace Musubi.Detection.Tests;
+
+public sealed class PrefilterTests
+{
+    [Fact]
+    public void The_prefiltered_engine_matches_exactly_what_evaluating_every_rule_matches()
+    {
+        var root = SigmaCorpus.Root;
+        var documents = SigmaCorpus.Documents;
+        var filtered = SigmaCorpus.Engine.CreateMatcher();
+        var unfiltered = SigmaEngine.Build(documents, new SigmaEngineOptions { UsePrefilter = false }).CreateMatcher();
+        var a = new List<SigmaMatch>();
+        var b = new List<SigmaMatch>();
+        long index = 0;
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(root, "regression_data"), "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var data = File.ReadAllBytes(file);
+            foreach (var item in JsonEventReader.Read(data, JsonEventReader.Detect(data)))
+            {
+                filtered.Match(item.Json.Span, index, a);
+                unfiltered.Match(item.Json.Span, index, b);
+                index++;
+            }
+        }
+
+        Assert.True(index > 100);
+        Assert.Equal(b.Select(m => (m.EventIndex, m.Rule.Key)), a.Select(m => (m.EventIndex, m.Rule.Key)));
+        Assert.True(filtered.Evaluations * 10 < unfiltered.Evaluations, $"{filtered.Evaluations} evaluations with the prefilter, {unfiltered.Evaluations} without");
+        TestContext.Current.TestOutputHelper!.WriteLine($"{index} events, {a.Count} matches; rule evaluations {filtered.Evaluations} with the prefilter, {unfiltered.Evaluations} without");
+    }
+
+    [Fact]
+    public void Glob_matching_agrees_with_a_regular_expression_on_random_cases()
+    {
+        var random = new Random(4);
+        const string alphabet = "ab\\.";
+        for (var n = 0; n < 20_000; n++)
+        {
+            var pattern = new string(Enumerable.Range(0, random.Next(1, 8)).Select(_ => "ab\\.*?"[random.Next(6)]).ToArray());
+            var value = new string(Enumerable.Range(0, random.Next(0, 10)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
+            var sigma = SigmaString.Parse(pattern.Replace("\\", "\\\\", StringComparison.Ordinal));
+            var needle = sigma.ToNeedle(cased: true);
+            var regex = "^" + string.Concat(sigma.Chars.Select((c, i) => sigma.Kinds[i] switch { 1 => ".*", 2 => ".", _ => Regex.Escape(c.ToString()) })) + "$";
+            var expected = Regex.IsMatch(value, regex, RegexOptions.Singleline);
+            Assert.True(expected == needle.Matches(value), $"pattern '{pattern}' value '{value}': expected {expected}");
+        }
+    }
+}
+
+public sealed class RegexLiteralTests
+{
+    [Theory]
+    [InlineData("abc", "abc")]
+    [InlineData("(?i)Invoke-Expression\\s+x", "invoke-expression")]
+    [InlineData("ab?cdef", "cdef")]
+    [InlineData("abc+def", "abc")]
+    [InlineData("\\\\Temp\\\\[a-z]{8}\\.tmp$", "\\temp\\")]
+    [InlineData("https?://(?:[0-9]{1,3}\\.){3}x", "http")]
+    [InlineData("a|bcdef", null)]
+    [InlineData("(abc|def)", null)]
+    [InlineData("\\x41BCD", null)]
+    [InlineData(".{150}", null)]
+    [InlineData("x{0,3}yz", "yz")]
+    public void A_required_literal_is_found_only_where_every_match_contains_it(string pattern, string? expected)
+    {
+        Assert.Equal(expected, RegexLiterals.Required(pattern));
+    }
+}
