@@ -40,6 +40,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<DatabaseInitialiser>();
         services.TryAddSingleton(new Incidents.IncidentOptions());
         services.AddScoped<Incidents.IncidentService>();
+        services.AddScoped<Incidents.IncidentMetrics>();
         queue ??= new QueueOptions();
         services.TryAddSingleton(queue);
         if (queue.IsNats)

@@ -261,4 +261,40 @@ public sealed class IncidentServiceTests(PostgresServer postgres)
         Assert.Equal(2, all.Count);
         Assert.Single(all, i => i.IsExercise);
     }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task Response_time_metrics_count_real_incidents_only_per_severity_and_sector(DatabaseProvider provider)
+    {
+        var w = await WorldAsync(provider);
+        await using var _ = w.Host;
+        var start = w.Host.Time.GetUtcNow();
+        async Task<Guid> ReportAndTriage(bool exercise, double hours, int criticality)
+        {
+            var incident = await w.Incidents(s => s.ReportAsync(w.Victim, Report() with { Exercise = exercise, AssetCriticality = criticality }, None));
+            w.Host.Time.Advance(TimeSpan.FromHours(hours));
+            await w.Incidents(s => s.MoveAsync(w.Centre, incident.Id, new StatusChange(IncidentStatus.Triaged, null), None));
+            return incident.Id;
+        }
+
+        var first = await ReportAndTriage(false, 1, 5);
+        await ReportAndTriage(false, 3, 5);
+        await ReportAndTriage(false, 5, 1);
+        await ReportAndTriage(true, 0.5, 5);
+        w.Host.Time.Advance(TimeSpan.FromHours(1));
+        await w.Incidents(s => s.MoveAsync(w.Centre, first, new StatusChange(IncidentStatus.Closed, null), None));
+
+        var metrics = await w.Host.Run(sp => sp.GetRequiredService<IncidentMetrics>().ComputeAsync(w.Centre, start, start.AddDays(1), None));
+        Assert.Equal(3, metrics.Incidents);
+        var acknowledge = metrics.Overall.Single(f => f.Stage == "acknowledge");
+        Assert.Equal((3, 3.0, 5.0), (acknowledge.Count, acknowledge.MedianHours!.Value, acknowledge.P90Hours!.Value));
+        // The first incident was reported at the start and closed after 1 + 3 + 5 + 0.5 + 1 hours.
+        Assert.Equal(10.5, metrics.Overall.Single(f => f.Stage == "close").MedianHours);
+        var high = metrics.BySeverity.Single(g => g.Key == "high");
+        Assert.Equal(2, high.Incidents);
+        Assert.Equal(1.0, high.Stages.Single(f => f.Stage == "acknowledge").MedianHours);
+        Assert.Equal(3, metrics.BySector.Single(g => g.Key == "electric-power").Incidents);
+        var outsider = await w.Host.Run(sp => sp.GetRequiredService<IncidentMetrics>().ComputeAsync(w.Outsider, start, start.AddDays(1), None));
+        Assert.Equal(0, outsider.Incidents);
+    }
 }

@@ -98,6 +98,10 @@ public sealed class IncidentEndpointTests(Principals p) : IClassFixture<Principa
     }
 
     [Fact]
+    public Task Metrics_are_computed_for_everyone_signed_in_over_what_each_may_see() =>
+        Check(() => Req(HttpMethod.Get, "/api/v1/incident-metrics"), 200, [Admin, OrgAdminA, AnalystA, ReadOnlyA, ServiceA, OrgAdminB, AnalystB], []);
+
+    [Fact]
     public async Task A_token_needs_the_incident_scopes()
     {
         var readOnly = await MusubiServer.ReadAsync<CreatedToken>(await p[Admin].PostAsJsonAsync("/api/v1/tokens",
@@ -111,6 +115,7 @@ public sealed class IncidentEndpointTests(Principals p) : IClassFixture<Principa
         Assert.Equal(403, (int)(await reader.PostAsJsonAsync($"/api/v1/incidents/{id}/status", new StatusChange(IncidentStatus.Triaged, null), Principals.Json)).StatusCode);
         Assert.Equal(403, (int)(await other.GetAsync($"/api/v1/incidents/{id}")).StatusCode);
         Assert.Equal(403, (int)(await other.GetAsync("/api/v1/incidents")).StatusCode);
+        Assert.Equal(403, (int)(await other.GetAsync("/api/v1/incident-metrics")).StatusCode);
     }
 
     [Fact]

@@ -70,7 +70,12 @@ public sealed class IncidentTests(UiApp app) : IClassFixture<UiApp>
             await page.GotoAsync("/incidents?status=all");
             await Expect(page.Locator("#incident-table")).ToContainTextAsync(title);
             await Expect(page.Locator("#incidents-by-severity")).ToBeVisibleAsync();
+            await page.ClickAsync("#metrics-link");
+            await Expect(page.Locator("#metrics-summary")).ToContainTextAsync("incidents reported between");
+            await Expect(page.Locator("#metrics-severity-acknowledge")).ToBeVisibleAsync();
             await page.ClickAsync("#lang-ja");
+            await Expect(page.Locator("h1")).ToHaveTextAsync("対応指標");
+            await page.GotoAsync("/incidents");
             await Expect(page.Locator("h1")).ToHaveTextAsync("インシデント");
         });
     }

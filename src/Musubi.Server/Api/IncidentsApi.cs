@@ -61,6 +61,13 @@ public static class IncidentsApi
                 TypedResults.Ok(await svc.MergeAsync(http.RequireActor(), id, input, ct)))
             .WithSummary("Merge this incident into another open one; returns the target.");
 
+        api.MapGet("/incident-metrics", async (HttpContext http, IncidentMetrics svc, TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct) =>
+            {
+                var end = to ?? time.GetUtcNow();
+                return TypedResults.Ok(await svc.ComputeAsync(http.RequireActor(), from ?? end.AddDays(-90), end, ct));
+            })
+            .WithTags("Incidents")
+            .WithSummary("Median and 90th-percentile hours to acknowledge, contain, recover and close, by severity and sector (default: last 90 days; exercises never count).");
         api.MapGet("/incident-taxonomy", () => TypedResults.Ok(IncidentTaxonomy.All
                 .Select(c => new IncidentClassDto(c.Code, c.Category, c.Type, c.NameEn, c.NameJa)).ToList()))
             .WithTags("Incidents")

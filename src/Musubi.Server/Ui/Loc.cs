@@ -317,5 +317,14 @@ public sealed class Loc
         ["Your view"] = "表示レベル",
         ["computed"] = "算出値",
         ["score {0}"] = "スコア {0}",
+        ["Response metrics"] = "対応指標",
+        ["Days"] = "日数",
+        ["{0} incidents reported between {1} and {2}; exercises are never counted."] = "{1}〜{2}に報告されたインシデント {0} 件（演習は含みません）",
+        ["By sector"] = "分野別",
+        ["Median hours from the report; 90th percentiles are in the API."] = "報告からの時間の中央値（90パーセンタイルはAPIで取得できます）",
+        ["Hours to acknowledge"] = "受付までの時間",
+        ["Hours to contain"] = "封じ込めまでの時間",
+        ["Hours to recover"] = "復旧までの時間",
+        ["Hours to close"] = "クローズまでの時間",
     };
 }
