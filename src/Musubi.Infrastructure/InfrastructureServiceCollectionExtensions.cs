@@ -41,6 +41,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.TryAddSingleton(new Incidents.IncidentOptions());
         services.AddScoped<Incidents.IncidentService>();
         services.AddScoped<Incidents.IncidentMetrics>();
+        services.AddScoped<Incidents.ExerciseService>();
         queue ??= new QueueOptions();
         services.TryAddSingleton(queue);
         if (queue.IsNats)

@@ -28,6 +28,8 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
     public DbSet<IncidentTimelineEntity> IncidentTimeline => Set<IncidentTimelineEntity>();
     public DbSet<IncidentEvidenceEntity> IncidentEvidence => Set<IncidentEvidenceEntity>();
     public DbSet<IncidentCounterEntity> IncidentCounters => Set<IncidentCounterEntity>();
+    public DbSet<ExerciseRunEntity> ExerciseRuns => Set<ExerciseRunEntity>();
+    public DbSet<ExerciseDeliveryEntity> ExerciseDeliveries => Set<ExerciseDeliveryEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -164,6 +166,7 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
         });
 
         IncidentModel.Configure(b);
+        ExerciseModel.Configure(b);
     }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)

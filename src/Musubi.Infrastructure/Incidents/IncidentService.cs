@@ -315,6 +315,22 @@ public sealed class IncidentService(MusubiDbContext db, AuditTrail audit, TimePr
         return await ProjectAsync(actor, incident, layer, ct);
     }
 
+    /// <summary>An exercise inject of kind message: a timeline line marked EXERCISE, visible to every layer that sees the incident.</summary>
+    public async Task AddExerciseMessageAsync(Actor actor, Guid id, string text, CancellationToken ct)
+    {
+        var (incident, layer, _) = await LoadVisibleAsync(actor, id, ct, track: true);
+        RequireWork(actor, layer);
+        if (!incident.IsExercise)
+        {
+            throw new ConflictException("exercise messages go to exercise incidents only");
+        }
+
+        incident.UpdatedAt = time.GetUtcNow();
+        Timeline(incident, actor, "inject", "[EXERCISE] " + text, IncidentLayer.Policy);
+        audit.Record(actor, "incident.exercise-inject", "incident", incident.Reference, incident.CoordinatingOrganisationId, null, new { text });
+        await db.SaveChangesAsync(ct);
+    }
+
     public async Task<EvidenceDto> AddEvidenceAsync(Actor actor, Guid id, string? fileName, string? contentType, Stream content, string? description, CancellationToken ct)
     {
         var (incident, layer, _) = await LoadVisibleAsync(actor, id, ct, track: true);

@@ -447,6 +447,84 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseDeliveryEntity", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("InjectId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset>("DeliveredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("RunId", "InjectId");
+
+                    b.ToTable("exercise_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseParticipantEntity", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Role")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid>("OrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("RunId", "Role");
+
+                    b.HasIndex("OrganisationId");
+
+                    b.ToTable("exercise_participants", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseRunEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ScenarioId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("ScenarioText")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("StartedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("StartedByOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("StartedByUserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EndedAt");
+
+                    b.ToTable("exercise_runs", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCommunityEntity", b =>
                 {
                     b.Property<Guid>("IncidentId")
@@ -885,6 +963,30 @@ namespace Musubi.Migrations.Postgres.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseDeliveryEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.ExerciseRunEntity", null)
+                        .WithMany("Deliveries")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseParticipantEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("OrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Incidents.ExerciseRunEntity", null)
+                        .WithMany("Participants")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCommunityEntity", b =>
                 {
                     b.HasOne("Musubi.Infrastructure.Data.CommunityEntity", null)
@@ -984,6 +1086,13 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.Navigation("Memberships");
 
                     b.Navigation("Networks");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseRunEntity", b =>
+                {
+                    b.Navigation("Deliveries");
+
+                    b.Navigation("Participants");
                 });
 
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEntity", b =>
