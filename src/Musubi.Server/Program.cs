@@ -36,6 +36,7 @@ builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true)
 builder.Services.ConfigureHttpJsonOptions(o => MusubiJson.Apply(o.SerializerOptions));
 builder.Services.AddMusubiOpenApi();
 builder.Services.AddMusubiUi();
+builder.Services.AddHostedService<Musubi.Server.Workers.ExerciseWorker>();
 
 var app = builder.Build();
 

@@ -131,4 +131,25 @@ public sealed class IncidentEndpointTests(Principals p) : IClassFixture<Principa
         using var taxonomy = await p[ReadOnlyA].GetAsync("/api/v1/incident-taxonomy");
         Assert.Contains("intrusions/system-compromise", await taxonomy.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task Exercises_are_started_by_the_national_centre_and_seen_by_their_participants_only()
+    {
+        var roles = new Dictionary<string, Guid>
+        {
+            ["national-soc"] = p.OrgB, ["agency-csirt"] = p.OrgA, ["mobile-assistance-team"] = p.OrgB, ["police"] = p.OrgB,
+        };
+        await Check(() => Req(HttpMethod.Get, "/api/v1/exercise-scenarios"), 200, [Admin, OrgAdminA, AnalystA, ReadOnlyA, ServiceA, OrgAdminB, AnalystB], []);
+        await Check(() => Req(HttpMethod.Get, "/api/v1/exercises"), 200, [Admin, OrgAdminA, AnalystA, ReadOnlyA, ServiceA, OrgAdminB, AnalystB], []);
+        await Check(() => Req(HttpMethod.Post, "/api/v1/exercises", new ExerciseStart("agency-ir-drill", null, roles)), 201,
+            [Admin], [OrgAdminA, AnalystA, ReadOnlyA, ServiceA, OrgAdminB, AnalystB]);
+
+        roles["mobile-assistance-team"] = p.OrgA;
+        roles["national-soc"] = p.OrgA;
+        roles["police"] = p.OrgA;
+        var run = await MusubiServer.ReadAsync<ExerciseRunDto>(await p[Admin].PostAsJsonAsync("/api/v1/exercises",
+            new ExerciseStart("agency-ir-drill", null, roles), Principals.Json));
+        await Check(() => Req(HttpMethod.Get, $"/api/v1/exercises/{run.Id}"), 200, [Admin, .. OrganisationA], []);
+        await Check(() => Req(HttpMethod.Post, $"/api/v1/exercises/{run.Id}/stop"), 200, [Admin], [OrgAdminA, AnalystA, ReadOnlyA, ServiceA, OrgAdminB, AnalystB]);
+    }
 }

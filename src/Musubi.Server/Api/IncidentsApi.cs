@@ -68,6 +68,20 @@ public static class IncidentsApi
             })
             .WithTags("Incidents")
             .WithSummary("Median and 90th-percentile hours to acknowledge, contain, recover and close, by severity and sector (default: last 90 days; exercises never count).");
+        var x = api.MapGroup("/exercises").WithTags("Exercises");
+        x.MapGet("/", async (HttpContext http, ExerciseService svc, CancellationToken ct) => TypedResults.Ok(await svc.ListAsync(http.RequireActor(), ct)))
+            .WithSummary("Exercise runs: all for the national centre, the ones an organisation plays in for the others.");
+        x.MapPost("/", async (HttpContext http, ExerciseService svc, ExerciseStart input, CancellationToken ct) =>
+            {
+                var run = await svc.StartAsync(http.RequireActor(), input, ct);
+                return TypedResults.Created($"/api/v1/exercises/{run.Id}", run);
+            })
+            .WithSummary("Start a scenario (built-in by id, or a YAML/JSON text) with an organisation for each role; national centre analysts.");
+        x.MapGet("/{id:guid}", async (HttpContext http, ExerciseService svc, Guid id, CancellationToken ct) => TypedResults.Ok(await svc.GetAsync(http.RequireActor(), id, ct)))
+            .WithSummary("A run with its injects and its score: the after-action report once it has ended.");
+        x.MapPost("/{id:guid}/stop", async (HttpContext http, ExerciseService svc, Guid id, CancellationToken ct) => TypedResults.Ok(await svc.StopAsync(http.RequireActor(), id, ct)));
+        api.MapGet("/exercise-scenarios", (ExerciseService svc) => TypedResults.Ok(svc.BuiltInScenarios())).WithTags("Exercises")
+            .WithSummary("The scenarios that ship with Musubi.");
         api.MapGet("/incident-taxonomy", () => TypedResults.Ok(IncidentTaxonomy.All
                 .Select(c => new IncidentClassDto(c.Code, c.Category, c.Type, c.NameEn, c.NameJa)).ToList()))
             .WithTags("Incidents")
