@@ -37,6 +37,9 @@ builder.Services.ConfigureHttpJsonOptions(o => MusubiJson.Apply(o.SerializerOpti
 builder.Services.AddMusubiOpenApi();
 builder.Services.AddMusubiUi();
 builder.Services.AddHostedService<Musubi.Server.Workers.ExerciseWorker>();
+builder.Services.AddHostedService<Musubi.Server.Workers.NotificationWorker>();
+builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastructure.Notifications.SmtpOptions.Section).Get<Musubi.Infrastructure.Notifications.SmtpOptions>()
+    ?? new Musubi.Infrastructure.Notifications.SmtpOptions());
 
 var app = builder.Build();
 
@@ -84,6 +87,7 @@ api.MapCommunitiesApi();
 api.MapIdentityApi();
 api.MapAuditApi();
 api.MapIncidentsApi();
+api.MapNotificationsApi();
 app.MapMusubiOpenApi();
 app.MapMusubiUi();
 app.MapStaticAssets();

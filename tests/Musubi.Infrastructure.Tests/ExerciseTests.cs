@@ -115,4 +115,24 @@ public sealed class ExerciseTests(PostgresServer postgres)
         await Assert.ThrowsAsync<NotFoundException>(() => host.Run(sp => exercises(sp).GetAsync(outsider, run.Id, None)));
         Assert.Equal(2, await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().Incidents.CountAsync(i => i.IsExercise)));
     }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task Two_workers_delivering_at_once_deliver_each_inject_once(DatabaseProvider provider)
+    {
+        await using var host = await TestHost.StartAsync(provider, postgres);
+        var agency = await host.CreateOrgAsync(Builders.Org("Race Agency"));
+        var director = await host.CreateUserAsync(host.Admin.OrganisationId, Role.Analyst);
+        var roles = new Dictionary<string, Guid>
+        {
+            ["national-soc"] = host.Admin.OrganisationId, ["agency-csirt"] = agency.Id, ["mobile-assistance-team"] = agency.Id, ["police"] = agency.Id,
+        };
+        var run = await host.Run(sp => sp.GetRequiredService<ExerciseService>().StartAsync(director, new ExerciseStart("agency-ir-drill", null, roles), None));
+        host.Time.Advance(TimeSpan.FromHours(1));
+        var counts = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => host.Run(sp => sp.GetRequiredService<ExerciseService>().DeliverDueAsync(None))));
+        Assert.Equal(2, counts.Sum());
+        var report = await host.Run(sp => sp.GetRequiredService<ExerciseService>().GetAsync(director, run.Id, None));
+        Assert.All(report.Injects, i => Assert.NotNull(i.DeliveredAt));
+        Assert.Equal(2, await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().Incidents.CountAsync(i => i.IsExercise)));
+    }
 }

@@ -152,4 +152,17 @@ public sealed class IncidentEndpointTests(Principals p) : IClassFixture<Principa
         await Check(() => Req(HttpMethod.Get, $"/api/v1/exercises/{run.Id}"), 200, [Admin, .. OrganisationA], []);
         await Check(() => Req(HttpMethod.Post, $"/api/v1/exercises/{run.Id}/stop"), 200, [Admin], [OrgAdminA, AnalystA, ReadOnlyA, ServiceA, OrgAdminB, AnalystB]);
     }
+
+    [Fact]
+    public async Task Notifications_belong_to_their_user_alone()
+    {
+        await Check(() => Req(HttpMethod.Get, "/api/v1/notifications"), 200, [Admin, OrgAdminA, AnalystA, ReadOnlyA, ServiceA, OrgAdminB, AnalystB], []);
+        await Check(() => Req(HttpMethod.Post, "/api/v1/notifications/read-all"), 204, [Admin, OrgAdminA, AnalystA, ReadOnlyA, ServiceA, OrgAdminB, AnalystB], []);
+        var id = await FreshIncidentAsync();
+        (await p[Admin].PostAsJsonAsync($"/api/v1/incidents/{id}/teams", new TeamInput(p.OrgB, IncidentRole.Vendor), Principals.Json)).EnsureSuccessStatusCode();
+        var mine = await MusubiServer.ReadAsync<List<Musubi.Infrastructure.Notifications.NotificationDto>>(await p[AnalystB].GetAsync("/api/v1/notifications?unread=true"));
+        var note = Assert.Single(mine, n => n.IncidentId == id);
+        Assert.Equal(404, (int)(await p[AnalystA].PostAsync($"/api/v1/notifications/{note.Id}/read", null)).StatusCode);
+        Assert.Equal(204, (int)(await p[AnalystB].PostAsync($"/api/v1/notifications/{note.Id}/read", null)).StatusCode);
+    }
 }

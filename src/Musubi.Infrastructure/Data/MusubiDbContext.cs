@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Musubi.Infrastructure.Incidents;
+using Musubi.Infrastructure.Notifications;
 using Musubi.Infrastructure.Queueing;
 
 namespace Musubi.Infrastructure.Data;
@@ -167,6 +168,7 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
 
         IncidentModel.Configure(b);
         ExerciseModel.Configure(b);
+        NotificationModel.Configure(b);
     }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)

@@ -160,9 +160,19 @@ public sealed class ExerciseService(MusubiDbContext db, IncidentService incident
                 run.Deliveries.Add(delivery);
                 try
                 {
+                    // One transaction: the delivery row becomes visible with its incident, never before it.
+                    await using var transaction = await db.Database.BeginTransactionAsync(ct);
                     delivery.IncidentId = await DeliverAsync(director, run, inject, ct);
                     await db.SaveChangesAsync(ct);
+                    await transaction.CommitAsync(ct);
                     delivered++;
+                }
+                catch (DbUpdateException)
+                {
+                    // Another worker (or node) delivered this inject at the same moment: the unique (run, inject) key
+                    // refused ours and the whole save — incident included — was rolled back. Start afresh next pass.
+                    db.ChangeTracker.Clear();
+                    return delivered;
                 }
                 catch (MusubiException e)
                 {

@@ -9,6 +9,7 @@ using Musubi.Core.Validation;
 using Musubi.Infrastructure.Audit;
 using Musubi.Infrastructure.Constituency;
 using Musubi.Infrastructure.Data;
+using Musubi.Infrastructure.Notifications;
 
 namespace Musubi.Infrastructure.Incidents;
 
@@ -18,7 +19,7 @@ namespace Musubi.Infrastructure.Incidents;
 /// whose layer is <see cref="IncidentLayer.None"/> does not exist for the viewer (404). Every write is audited and
 /// leaves a timeline line.
 /// </summary>
-public sealed class IncidentService(MusubiDbContext db, AuditTrail audit, TimeProvider time, IncidentOptions options)
+public sealed class IncidentService(MusubiDbContext db, AuditTrail audit, TimeProvider time, IncidentOptions options, NotificationService notifications)
 {
     public const int MaxEvidenceBytes = 25 * 1024 * 1024;
     public const int MaxTitleLength = 300;
@@ -209,6 +210,11 @@ public sealed class IncidentService(MusubiDbContext db, AuditTrail audit, TimePr
         incident.Severity = decision.Effective;
         incident.UpdatedAt = time.GetUtcNow();
         Timeline(incident, actor, "severity", $"severity {Name(before)} → {Name(severity)} (computed {Name(incident.ComputedSeverity)}): {decision.OverrideReason}", IncidentLayer.Policy);
+        if (severity > before)
+        {
+            await notifications.QueueAsync(Responders(incident), "escalation", incident.Id,
+                $"{incident.Reference}: escalated to {Name(severity)} / 深刻度が引き上げられました — {decision.OverrideReason}", incident.IsExercise, null, ct);
+        }
         audit.Record(actor, "incident.severity-override", "incident", incident.Reference, incident.CoordinatingOrganisationId,
             new { severity = before }, new { severity, reason = decision.OverrideReason });
         await db.SaveChangesAsync(ct);
@@ -238,6 +244,9 @@ public sealed class IncidentService(MusubiDbContext db, AuditTrail audit, TimePr
 
         incident.UpdatedAt = time.GetUtcNow();
         Timeline(incident, actor, "team", $"{organisation.Name} assigned as {RoleName(input.Role!.Value)}", IncidentLayer.LawEnforcement);
+        await notifications.QueueAsync([organisation.Id], "assignment", incident.Id,
+            $"{incident.Reference}: your organisation was assigned as {RoleName(input.Role!.Value)} / {RoleNameJa(input.Role!.Value)}として割り当てられました — {incident.Title}",
+            incident.IsExercise, null, ct);
         audit.Record(actor, "incident.team-assign", "incident", incident.Reference, organisation.Id,
             before is null ? null : new { organisation = organisation.Id, role = before }, new { organisation = organisation.Id, role = input.Role });
         await db.SaveChangesAsync(ct);
@@ -630,6 +639,24 @@ public sealed class IncidentService(MusubiDbContext db, AuditTrail audit, TimePr
             Evidence = evidence,
         };
     }
+
+    /// <summary>The organisations told about escalations and deadlines: coordinator, affected organisations and full-layer teams.</summary>
+    internal static IEnumerable<Guid> Responders(IncidentEntity incident) =>
+        incident.Affected.Select(a => a.OrganisationId)
+            .Concat(incident.Teams.Where(t => IncidentLayers.LayerOf(t.Role) == IncidentLayer.Full).Select(t => t.OrganisationId))
+            .Append(incident.CoordinatingOrganisationId).Distinct();
+
+    private static string RoleNameJa(IncidentRole role) => role switch
+    {
+        IncidentRole.NationalSoc => "政府SOC",
+        IncidentRole.MobileAssistanceTeam => "機動的支援チーム",
+        IncidentRole.OrganisationCsirt => "組織内CSIRT",
+        IncidentRole.SectorCoordinator => "分野別調整役",
+        IncidentRole.Vendor => "ベンダー",
+        IncidentRole.Police => "警察",
+        IncidentRole.Defence => "防衛",
+        _ => role.ToString(),
+    };
 
     private static OrganisationRef Ref(OrganisationEntity o) => new(o.Id, o.Name, o.NameJa, o.Kind);
 

@@ -355,5 +355,8 @@ public sealed class Loc
         ["On time"] = "期限内",
         ["Late"] = "遅延",
         ["Missed"] = "未実施",
+        ["Notifications"] = "通知",
+        ["No notifications."] = "通知はありません。",
+        ["Mark all as read"] = "すべて既読にする",
     };
 }
