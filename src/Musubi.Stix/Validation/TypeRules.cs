@@ -272,7 +272,7 @@ internal static class TypeRules
 
         if ((lat is null) != (lon is null))
         {
-            ctx.Error(lat is null ? "longitude" : "latitude", "location-coordinates", "latitude and longitude must be given together (4.10)");
+            ctx.Error(lat is null ? "latitude" : "longitude", "location-coordinates", "latitude and longitude must be given together (4.10)");
         }
 
         if (ctx.Has("precision") && (lat is null || lon is null))
