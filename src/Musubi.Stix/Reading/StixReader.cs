@@ -52,6 +52,11 @@ public static class StixReader
             utf8 = utf8[3..];
         }
 
+        if (utf8.Trim((ReadOnlySpan<byte>)[(byte)' ', (byte)'\t', (byte)'\r', (byte)'\n']).IsEmpty)
+        {
+            throw new StixFormatException("empty input: expected a STIX bundle or object", "$");
+        }
+
         var slices = new List<(int Start, int End)>();
         string? rootType = null, rootId = null;
         var objectsIsArray = false;
