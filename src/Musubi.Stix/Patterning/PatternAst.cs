@@ -97,9 +97,23 @@ public sealed record QualifiedExpression(PatternExpression Inner, Qualifier Qual
 {
     internal override void Print(StringBuilder sb)
     {
-        ObservationBinary.PrintChild(sb, Inner);
+        // A second qualifier of the same kind needs its own parentheses: one expression takes one of each kind.
+        if (Inner is QualifiedExpression chain && chain.HasQualifier(Qualifier.GetType()))
+        {
+            sb.Append('(');
+            Inner.Print(sb);
+            sb.Append(')');
+        }
+        else
+        {
+            ObservationBinary.PrintChild(sb, Inner);
+        }
+
         sb.Append(' ').Append(Qualifier);
     }
+
+    private bool HasQualifier(Type kind) =>
+        Qualifier.GetType() == kind || (Inner is QualifiedExpression inner && inner.HasQualifier(kind));
 }
 
 public abstract record Qualifier;
