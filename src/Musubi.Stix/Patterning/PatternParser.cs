@@ -68,7 +68,7 @@ internal sealed class PatternParser
     private Token Next() => _tokens[_at++];
 
     private PatternSyntaxException Unexpected(string expected) =>
-        new($"unexpected {Peek.Describe()}", Peek.Position, expected);
+        new($"found {Peek.Describe()}", Peek.Position, expected);
 
     private void Enter()
     {
@@ -196,7 +196,7 @@ internal sealed class PatternParser
         var t = Next();
         if (t.Kind != TokenKind.Timestamp)
         {
-            throw new PatternSyntaxException($"unexpected {t.Describe()}", t.Position, "a timestamp t'YYYY-MM-DDTHH:mm:ss[.s+]Z'");
+            throw new PatternSyntaxException($"found {t.Describe()}", t.Position, "a timestamp t'YYYY-MM-DDTHH:mm:ss[.s+]Z'");
         }
 
         return StixTimestamp.TryParse(t.Text, out var ts)
