@@ -43,10 +43,21 @@ public static class AccessRules
         && (actor.IsPlatformAdmin
             || (actor.Role == Role.OrgAdmin && organisationId is { } id && id == actor.OrganisationId));
 
+    /// <summary>
+    /// Reading shared intelligence at all; which objects is the access policy's decision, per object
+    /// (<see cref="Sharing.AccessPolicy.MaySee"/>), never the role's.
+    /// </summary>
+    public static bool CanReadIntelligence(Actor actor) => actor.HasScope(Scopes.IntelRead);
+
+    /// <summary>Publishing (importing) intelligence on behalf of one's organisation: everyone but read-only users.</summary>
+    public static bool CanPublishIntelligence(Actor actor) =>
+        actor.HasScope(Scopes.IntelWrite) && actor.Role != Role.ReadOnly;
+
     /// <summary>The scopes a user of this role may put on a token of their own.</summary>
     public static IReadOnlyList<string> GrantableScopes(Role role) => role switch
     {
         Role.PlatformAdmin or Role.OrgAdmin => Scopes.All,
-        _ => [Scopes.ConstituencyRead],
+        Role.ReadOnly => [Scopes.ConstituencyRead, Scopes.IntelRead],
+        _ => [Scopes.ConstituencyRead, Scopes.IntelRead, Scopes.IntelWrite],
     };
 }

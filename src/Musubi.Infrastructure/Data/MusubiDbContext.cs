@@ -22,6 +22,8 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<QueueMessageEntity> QueueMessages => Set<QueueMessageEntity>();
+    public DbSet<Intelligence.StixObjectEntity> StixObjects => Set<Intelligence.StixObjectEntity>();
+    public DbSet<Intelligence.StixTermEntity> StixTerms => Set<Intelligence.StixTermEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -156,6 +158,9 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
             e.HasIndex(x => new { x.Topic, x.VisibleAtTicks, x.Id });
             e.HasIndex(x => new { x.Topic, x.DeduplicationKey }).IsUnique();
         });
+
+        // Feature areas configure their own entities (IEntityTypeConfiguration next to the entity).
+        b.ApplyConfigurationsFromAssembly(typeof(MusubiDbContext).Assembly);
     }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
