@@ -38,6 +38,9 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<SignInService>();
         services.AddScoped<TokenService>();
         services.AddScoped<DatabaseInitialiser>();
+        services.AddScoped<Intelligence.IntelligencePrincipals>();
+        services.AddScoped<Intelligence.StixImporter>();
+        services.AddScoped<Intelligence.StixReadService>();
         queue ??= new QueueOptions();
         services.TryAddSingleton(queue);
         if (queue.IsNats)
