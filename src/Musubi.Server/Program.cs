@@ -82,6 +82,7 @@ api.MapOrganisationsApi();
 api.MapCommunitiesApi();
 api.MapIdentityApi();
 api.MapAuditApi();
+api.MapIntelligenceApi();
 app.MapMusubiOpenApi();
 app.MapMusubiUi();
 app.MapStaticAssets();
