@@ -57,79 +57,79 @@ public static class PatternEvaluator
         switch (e)
         {
             case ObservationExpression o:
-            {
-                var result = new List<Binding>();
-                for (var i = 0; i < obs.Count; i++)
                 {
-                    if (MatchesObservation(o.Comparison, obs[i]))
+                    var result = new List<Binding>();
+                    for (var i = 0; i < obs.Count; i++)
                     {
-                        result.Add(new Binding([i], obs[i].Time, obs[i].Time));
-                        if (result.Count >= limits.MaxPartialMatches)
+                        if (MatchesObservation(o.Comparison, obs[i]))
                         {
-                            break;
-                        }
-                    }
-                }
-
-                return result;
-            }
-
-            case ObservationBinary { Operator: ObservationOperator.Or } b:
-            {
-                // Both sides, not just the first true one: an enclosing AND/FOLLOWEDBY may need the other's observations.
-                var union = Evaluate(b.Left, obs, limits);
-                var keys = union.Select(x => x.Key).ToHashSet(StringComparer.Ordinal);
-                foreach (var r in Evaluate(b.Right, obs, limits))
-                {
-                    if (union.Count < limits.MaxPartialMatches && keys.Add(r.Key))
-                    {
-                        union.Add(r);
-                    }
-                }
-
-                return union;
-            }
-
-            case ObservationBinary b:
-            {
-                var left = Evaluate(b.Left, obs, limits);
-                if (left.Count == 0)
-                {
-                    return left;
-                }
-
-                var right = Evaluate(b.Right, obs, limits);
-                var result = new List<Binding>();
-                var seen = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var l in left)
-                {
-                    foreach (var r in right)
-                    {
-                        if (!Disjoint(l, r) || (b.Operator == ObservationOperator.FollowedBy && r.First < l.Last))
-                        {
-                            continue;
-                        }
-
-                        var joined = Join(l, r);
-                        if (seen.Add(joined.Key))
-                        {
-                            result.Add(joined);
+                            result.Add(new Binding([i], obs[i].Time, obs[i].Time));
                             if (result.Count >= limits.MaxPartialMatches)
                             {
-                                return result;
+                                break;
                             }
                         }
                     }
+
+                    return result;
                 }
 
-                return result;
-            }
+            case ObservationBinary { Operator: ObservationOperator.Or } b:
+                {
+                    // Both sides, not just the first true one: an enclosing AND/FOLLOWEDBY may need the other's observations.
+                    var union = Evaluate(b.Left, obs, limits);
+                    var keys = union.Select(x => x.Key).ToHashSet(StringComparer.Ordinal);
+                    foreach (var r in Evaluate(b.Right, obs, limits))
+                    {
+                        if (union.Count < limits.MaxPartialMatches && keys.Add(r.Key))
+                        {
+                            union.Add(r);
+                        }
+                    }
+
+                    return union;
+                }
+
+            case ObservationBinary b:
+                {
+                    var left = Evaluate(b.Left, obs, limits);
+                    if (left.Count == 0)
+                    {
+                        return left;
+                    }
+
+                    var right = Evaluate(b.Right, obs, limits);
+                    var result = new List<Binding>();
+                    var seen = new HashSet<string>(StringComparer.Ordinal);
+                    foreach (var l in left)
+                    {
+                        foreach (var r in right)
+                        {
+                            if (!Disjoint(l, r) || (b.Operator == ObservationOperator.FollowedBy && r.First < l.Last))
+                            {
+                                continue;
+                            }
+
+                            var joined = Join(l, r);
+                            if (seen.Add(joined.Key))
+                            {
+                                result.Add(joined);
+                                if (result.Count >= limits.MaxPartialMatches)
+                                {
+                                    return result;
+                                }
+                            }
+                        }
+                    }
+
+                    return result;
+                }
 
             case QualifiedExpression { Qualifier: WithinQualifier w } q:
-            {
-                var window = TimeSpan.FromTicks((long)(w.Seconds * TimeSpan.TicksPerSecond));
-                return Evaluate(q.Inner, obs, limits).Where(x => x.Last - x.First < window).ToList();
-            }
+                {
+                    var window = TimeSpan.FromTicks((long)(w.Seconds * TimeSpan.TicksPerSecond));
+                    return Evaluate(q.Inner, obs, limits).Where(x => x.Last - x.First < window).ToList();
+                }
 
             case QualifiedExpression { Qualifier: StartStopQualifier s } q:
                 return Evaluate(q.Inner, obs, limits)
@@ -260,26 +260,26 @@ public static class PatternEvaluator
                 switch (step)
                 {
                     case PropertyStep p:
-                    {
-                        var target = value;
-                        if (value.ValueKind == JsonValueKind.String && property is not null
-                            && (property.EndsWith("_ref", StringComparison.Ordinal) || property.EndsWith("_refs", StringComparison.Ordinal)))
                         {
-                            if (observation.Resolve(value.GetString()!) is not { } dereferenced)
+                            var target = value;
+                            if (value.ValueKind == JsonValueKind.String && property is not null
+                                && (property.EndsWith("_ref", StringComparison.Ordinal) || property.EndsWith("_refs", StringComparison.Ordinal)))
                             {
-                                continue;
+                                if (observation.Resolve(value.GetString()!) is not { } dereferenced)
+                                {
+                                    continue;
+                                }
+
+                                target = dereferenced;
                             }
 
-                            target = dereferenced;
-                        }
+                            if (target.ValueKind == JsonValueKind.Object && target.TryGetProperty(p.Name, out var child))
+                            {
+                                next.Add((child, p.Name));
+                            }
 
-                        if (target.ValueKind == JsonValueKind.Object && target.TryGetProperty(p.Name, out var child))
-                        {
-                            next.Add((child, p.Name));
+                            break;
                         }
-
-                        break;
-                    }
 
                     case IndexStep { Index: null }:
                         if (value.ValueKind == JsonValueKind.Array)
@@ -327,37 +327,37 @@ public static class PatternEvaluator
                 return ((SetConstant)constant).Items.Any(item => Order(value, property, item) == 0);
             case ComparisonOperator.Like:
             case ComparisonOperator.Matches:
-            {
-                var text = AsText(value, property);
-                if (text is null)
                 {
-                    return false;
-                }
+                    var text = AsText(value, property);
+                    if (text is null)
+                    {
+                        return false;
+                    }
 
-                var regex = op == ComparisonOperator.Like
-                    ? PatternRegex.Like(((StringConstant)constant).Value)
-                    : PatternRegex.Matches(((StringConstant)constant).Value);
-                try
-                {
-                    return regex.IsMatch(IsBinary(property) ? text : text.Normalize(NormalizationForm.FormC));
+                    var regex = op == ComparisonOperator.Like
+                        ? PatternRegex.Like(((StringConstant)constant).Value)
+                        : PatternRegex.Matches(((StringConstant)constant).Value);
+                    try
+                    {
+                        return regex.IsMatch(IsBinary(property) ? text : text.Normalize(NormalizationForm.FormC));
+                    }
+                    catch (RegexMatchTimeoutException)
+                    {
+                        return false;
+                    }
                 }
-                catch (RegexMatchTimeoutException)
-                {
-                    return false;
-                }
-            }
 
             case ComparisonOperator.IsSubset:
             case ComparisonOperator.IsSuperset:
-            {
-                if (value.ValueKind != JsonValueKind.String || !Cidr.TryParse(value.GetString()!, out var observed)
-                    || !Cidr.TryParse(((StringConstant)constant).Value, out var given))
                 {
-                    return false;
-                }
+                    if (value.ValueKind != JsonValueKind.String || !Cidr.TryParse(value.GetString()!, out var observed)
+                        || !Cidr.TryParse(((StringConstant)constant).Value, out var given))
+                    {
+                        return false;
+                    }
 
-                return op == ComparisonOperator.IsSubset ? observed.IsSubsetOf(given) : given.IsSubsetOf(observed);
-            }
+                    return op == ComparisonOperator.IsSubset ? observed.IsSubsetOf(given) : given.IsSubsetOf(observed);
+                }
 
             default:
                 return false;
