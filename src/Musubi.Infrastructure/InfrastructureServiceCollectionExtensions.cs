@@ -38,6 +38,10 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<SignInService>();
         services.AddScoped<TokenService>();
         services.AddScoped<DatabaseInitialiser>();
+        services.TryAddSingleton(new Incidents.IncidentOptions());
+        services.AddScoped<Incidents.IncidentService>();
+        services.AddScoped<Incidents.IncidentMetrics>();
+        services.AddScoped<Incidents.ExerciseService>();
         services.AddScoped<Intelligence.IntelligencePrincipals>();
         services.AddScoped<Intelligence.StixImporter>();
         services.AddScoped<Intelligence.StixReadService>();

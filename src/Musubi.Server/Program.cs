@@ -36,6 +36,7 @@ builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true)
 builder.Services.ConfigureHttpJsonOptions(o => MusubiJson.Apply(o.SerializerOptions));
 builder.Services.AddMusubiOpenApi();
 builder.Services.AddMusubiUi();
+builder.Services.AddHostedService<Musubi.Server.Workers.ExerciseWorker>();
 
 var app = builder.Build();
 
@@ -82,6 +83,7 @@ api.MapOrganisationsApi();
 api.MapCommunitiesApi();
 api.MapIdentityApi();
 api.MapAuditApi();
+api.MapIncidentsApi();
 api.MapIntelligenceApi();
 app.MapMusubiOpenApi();
 app.MapMusubiUi();
