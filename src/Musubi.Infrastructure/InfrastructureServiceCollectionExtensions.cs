@@ -46,6 +46,9 @@ public static class InfrastructureServiceCollectionExtensions
         services.TryAddSingleton(new Notifications.SmtpOptions());
         services.AddScoped<Notifications.NotificationService>();
         services.AddScoped<Notifications.NotificationMailer>();
+        services.AddScoped<Intelligence.IntelligencePrincipals>();
+        services.AddScoped<Intelligence.StixImporter>();
+        services.AddScoped<Intelligence.StixReadService>();
         queue ??= new QueueOptions();
         services.TryAddSingleton(queue);
         if (queue.IsNats)

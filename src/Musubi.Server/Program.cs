@@ -88,6 +88,7 @@ api.MapIdentityApi();
 api.MapAuditApi();
 api.MapIncidentsApi();
 api.MapNotificationsApi();
+api.MapIntelligenceApi();
 app.MapMusubiOpenApi();
 app.MapMusubiUi();
 app.MapStaticAssets();

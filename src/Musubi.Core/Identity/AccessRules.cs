@@ -43,12 +43,22 @@ public static class AccessRules
         && (actor.IsPlatformAdmin
             || (actor.Role == Role.OrgAdmin && organisationId is { } id && id == actor.OrganisationId));
 
+    /// <summary>
+    /// Reading shared intelligence at all; which objects is the access policy's decision, per object
+    /// (<see cref="Sharing.AccessPolicy.MaySee"/>), never the role's.
+    /// </summary>
+    public static bool CanReadIntelligence(Actor actor) => actor.HasScope(Scopes.IntelRead);
+
+    /// <summary>Publishing (importing) intelligence on behalf of one's organisation: everyone but read-only users.</summary>
+    public static bool CanPublishIntelligence(Actor actor) =>
+        actor.HasScope(Scopes.IntelWrite) && actor.Role != Role.ReadOnly;
+
     /// <summary>The scopes a user of this role may put on a token of their own.</summary>
     public static IReadOnlyList<string> GrantableScopes(Role role) => role switch
     {
         Role.PlatformAdmin or Role.OrgAdmin => Scopes.All,
-        Role.Analyst or Role.Service => [Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IncidentsWrite],
-        _ => [Scopes.ConstituencyRead, Scopes.IncidentsRead],
+        Role.Analyst or Role.Service => [Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IncidentsWrite, Scopes.IntelRead, Scopes.IntelWrite],
+        _ => [Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IntelRead],
     };
 
     /// <summary>Seeing incidents at all; which incidents and how much of each is <c>IncidentLayers.LayerFor</c>.</summary>

@@ -31,6 +31,8 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
     public DbSet<IncidentCounterEntity> IncidentCounters => Set<IncidentCounterEntity>();
     public DbSet<ExerciseRunEntity> ExerciseRuns => Set<ExerciseRunEntity>();
     public DbSet<ExerciseDeliveryEntity> ExerciseDeliveries => Set<ExerciseDeliveryEntity>();
+    public DbSet<Intelligence.StixObjectEntity> StixObjects => Set<Intelligence.StixObjectEntity>();
+    public DbSet<Intelligence.StixTermEntity> StixTerms => Set<Intelligence.StixTermEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -169,6 +171,8 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
         IncidentModel.Configure(b);
         ExerciseModel.Configure(b);
         NotificationModel.Configure(b);
+        // Feature areas configure their own entities (IEntityTypeConfiguration next to the entity).
+        b.ApplyConfigurationsFromAssembly(typeof(MusubiDbContext).Assembly);
     }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)

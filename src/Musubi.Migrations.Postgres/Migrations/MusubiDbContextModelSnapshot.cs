@@ -850,6 +850,117 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.ToTable("incident_timeline", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Intelligence.StixObjectEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset?>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedByRef")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<Guid>("CreatorOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("DateAdded")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("IsLatest")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Modified")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("ModifiedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<bool>("PublishedToPublicFeed")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Raw")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<bool>("Revoked")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("StixId")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<int>("Tlp")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(250)
+                        .HasColumnType("character varying(250)");
+
+                    b.Property<string>("VersionKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedByRef");
+
+                    b.HasIndex("DateAdded");
+
+                    b.HasIndex("ModifiedAt");
+
+                    b.HasIndex("StixId", "VersionKey")
+                        .IsUnique();
+
+                    b.HasIndex("Type", "IsLatest");
+
+                    b.ToTable("stix_objects", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Intelligence.StixTermEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("ObjectId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Path")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ObjectId");
+
+                    b.HasIndex("Kind", "Value");
+
+                    b.ToTable("stix_terms", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Notifications.NotificationEntity", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1132,6 +1243,15 @@ namespace Musubi.Migrations.Postgres.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Intelligence.StixTermEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Intelligence.StixObjectEntity", null)
+                        .WithMany("Terms")
+                        .HasForeignKey("ObjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Notifications.NotificationEntity", b =>
                 {
                     b.HasOne("Musubi.Infrastructure.Data.UserEntity", null)
@@ -1169,6 +1289,11 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.Navigation("SharedWith");
 
                     b.Navigation("Teams");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Intelligence.StixObjectEntity", b =>
+                {
+                    b.Navigation("Terms");
                 });
 #pragma warning restore 612, 618
         }

@@ -839,6 +839,113 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.ToTable("incident_timeline", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Intelligence.StixObjectEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedByRef")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CreatorOrganisationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DateAdded")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsLatest")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Modified")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ModifiedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("PublishedToPublicFeed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Raw")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Revoked")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StixId")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Tlp")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(250)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("VersionKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedByRef");
+
+                    b.HasIndex("DateAdded");
+
+                    b.HasIndex("ModifiedAt");
+
+                    b.HasIndex("StixId", "VersionKey")
+                        .IsUnique();
+
+                    b.HasIndex("Type", "IsLatest");
+
+                    b.ToTable("stix_objects", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Intelligence.StixTermEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ObjectId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Path")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ObjectId");
+
+                    b.HasIndex("Kind", "Value");
+
+                    b.ToTable("stix_terms", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Notifications.NotificationEntity", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1119,6 +1226,15 @@ namespace Musubi.Migrations.Sqlite.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Intelligence.StixTermEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Intelligence.StixObjectEntity", null)
+                        .WithMany("Terms")
+                        .HasForeignKey("ObjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Notifications.NotificationEntity", b =>
                 {
                     b.HasOne("Musubi.Infrastructure.Data.UserEntity", null)
@@ -1156,6 +1272,11 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.Navigation("SharedWith");
 
                     b.Navigation("Teams");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Intelligence.StixObjectEntity", b =>
+                {
+                    b.Navigation("Terms");
                 });
 #pragma warning restore 612, 618
         }

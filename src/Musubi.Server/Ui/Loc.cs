@@ -219,6 +219,8 @@ public sealed class Loc
         ["read users"] = "ユーザーの閲覧",
         ["manage users and tokens"] = "ユーザーとトークンの管理",
         ["read the audit log"] = "監査ログの閲覧",
+        ["read shared intelligence (what TLP and sharing scope allow)"] = "共有インテリジェンスの閲覧（TLP と共有範囲が許すもの）",
+        ["publish intelligence (import STIX)"] = "インテリジェンスの公開（STIX の取り込み）",
 
         // Audit log
         ["Audit log"] = "監査ログ",

@@ -89,10 +89,24 @@ public sealed class AccessRulesTests
         Assert.Equal(Scopes.All, AccessRules.GrantableScopes(Role.OrgAdmin));
         foreach (var role in new[] { Role.Analyst, Role.Service })
         {
-            Assert.Equal([Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IncidentsWrite], AccessRules.GrantableScopes(role));
+            Assert.Equal([Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IncidentsWrite, Scopes.IntelRead, Scopes.IntelWrite], AccessRules.GrantableScopes(role));
         }
 
-        Assert.Equal([Scopes.ConstituencyRead, Scopes.IncidentsRead], AccessRules.GrantableScopes(Role.ReadOnly));
+        Assert.Equal([Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IntelRead], AccessRules.GrantableScopes(Role.ReadOnly));
+    }
+
+    [Theory]
+    [InlineData(Role.PlatformAdmin, true)]
+    [InlineData(Role.OrgAdmin, true)]
+    [InlineData(Role.Analyst, true)]
+    [InlineData(Role.Service, true)]
+    [InlineData(Role.ReadOnly, false)]
+    public void Everyone_but_read_only_users_may_publish_intelligence_with_the_write_scope(Role role, bool expected)
+    {
+        Assert.Equal(expected, AccessRules.CanPublishIntelligence(new Actor(Guid.NewGuid(), "u", Own, role)));
+        Assert.False(AccessRules.CanPublishIntelligence(new Actor(Guid.NewGuid(), "u", Own, role, new HashSet<string> { Scopes.IntelRead })));
+        Assert.True(AccessRules.CanReadIntelligence(new Actor(Guid.NewGuid(), "u", Own, role, new HashSet<string> { Scopes.IntelRead })));
+        Assert.False(AccessRules.CanReadIntelligence(new Actor(Guid.NewGuid(), "u", Own, role, new HashSet<string> { Scopes.ConstituencyRead })));
     }
 
     [Fact]
