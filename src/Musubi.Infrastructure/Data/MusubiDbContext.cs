@@ -156,6 +156,11 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
             e.HasIndex(x => new { x.Topic, x.VisibleAtTicks, x.Id });
             e.HasIndex(x => new { x.Topic, x.DeduplicationKey }).IsUnique();
         });
+
+        // Detection (issue 4): sensors, quarantine, alerts; configured in Infrastructure/Detection.
+        b.ApplyConfiguration(new Detection.SensorConfiguration());
+        b.ApplyConfiguration(new Detection.QuarantinedEventConfiguration());
+        b.ApplyConfiguration(new Detection.AlertConfiguration());
     }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
