@@ -111,7 +111,8 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
         Guid? sensor = root.TryGetProperty("sensor_id", out var s) ? s.GetGuid() : null;
         var sensorName = root.TryGetProperty("sensor", out var sn) ? sn.GetString() ?? "" : "";
         _ = IngestFormats.TryParse(root.GetProperty("format").GetString(), out var format);
-        var ocsf = root.GetProperty("ocsf");
+        // Cloned: the evidence outlives the document.
+        var ocsf = root.GetProperty("ocsf").Clone();
         var raw = ocsf.GetProperty("raw_data").GetString() ?? "";
         var at = ocsf.TryGetProperty("time", out var t) && t.TryGetInt64(out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : time.GetUtcNow();
         var host = Host(ocsf, sensorName);

@@ -105,6 +105,11 @@ public sealed class EventIngestor(IWorkQueue queue, OwnershipDirectory ownership
 
     private static QuarantinedEventEntity Quarantine(SensorIdentity? sensor, string source, string reason, ReadOnlySpan<byte> line, DateTimeOffset at)
     {
+        if (line.Length > 0 && line[^1] == '\r')
+        {
+            line = line[..^1];
+        }
+
         var keep = line[..Math.Min(line.Length, QuarantineLimits.RawChars)];
         var text = Encoding.UTF8.GetString(keep);
         if (text.Length > QuarantineLimits.RawChars)

@@ -88,7 +88,7 @@ public sealed class IngestParserTests
         Assert.Contains("fields", error);
 
         Assert.False(IngestParser.TryParse(IngestFormat.JsonLines, "{\"a\":1} {\"b\":2}"u8, out _, out error));
-        Assert.Contains("after the object", error);
+        Assert.Contains("malformed JSON at byte 8", error);
 
         Assert.False(IngestParser.TryParse(IngestFormat.JsonLines, "[1,2]"u8, out _, out error));
         Assert.Contains("one object", error);
@@ -168,7 +168,7 @@ public sealed class StreamFramingTests
     public void Octet_counting_and_newline_framing_can_be_mixed()
     {
         Assert.Equal(["<13>a b", "<13>line one", "{\"x\":\"y\nz\"}", "<13>last"],
-            Frames("7 <13>a b<13>line one\n12 {\"x\":\"y\nz\"}\r\n<13>last\n"));
+            Frames("7 <13>a b<13>line one\n11 {\"x\":\"y\nz\"}\r\n<13>last\n"));
     }
 
     [Fact]
@@ -262,7 +262,7 @@ public sealed class OcsfNormalizerTests
         Assert.Equal(42, process.GetProperty("process").GetProperty("pid").GetInt32());
         Assert.Equal(2, process.GetProperty("process").GetProperty("file").GetProperty("hashes").GetArrayLength());
 
-        var failed = Normalise(IngestFormat.Syslog, "<38>Nov 25 10:00:00 gw sshd[1]: Failed password for root from 203.0.113.7 port 22 ssh2");
+        var failed = Normalise(IngestFormat.Syslog, "<37>Nov 25 10:00:00 gw sshd[1]: Failed password for root from 203.0.113.7 port 22 ssh2");
         Assert.Equal(3002, failed.GetProperty("class_uid").GetInt32());
         Assert.Equal(2, failed.GetProperty("status_id").GetInt32());
         Assert.Equal(2, failed.GetProperty("severity_id").GetInt32());

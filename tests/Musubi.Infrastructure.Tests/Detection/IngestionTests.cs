@@ -56,7 +56,7 @@ public sealed class IngestionTests(PostgresServer postgres, NatsServer nats)
             queue = new NatsWorkQueue(new QueueOptions { Provider = "nats", NatsUrl = await nats.GetUrlAsync(), StreamName = "I" + id, StreamSubjectPrefix = "i" + id });
         }
 
-        var org = await host.CreateOrgAsync(Builders.Org("Agency " + Guid.NewGuid().ToString("N")[..6], OrganisationKind.CriticalInfrastructureOperator, "energy",
+        var org = await host.CreateOrgAsync(Builders.Org("Agency " + Guid.NewGuid().ToString("N")[..6], OrganisationKind.CriticalInfrastructureOperator, "electric-power",
             (NetworkKind.Cidr, "192.0.2.0/24")));
         await host.CreateOrgAsync(Builders.Org("Neighbour " + Guid.NewGuid().ToString("N")[..6], OrganisationKind.Enterprise, null, (NetworkKind.Cidr, "198.51.100.0/24")));
         var created = await host.Run(sp => sp.GetRequiredService<SensorService>().CreateAsync(host.Admin, new SensorInput(org.Id, "fw-" + Guid.NewGuid().ToString("N")[..6]), None));
@@ -134,7 +134,7 @@ public sealed class IngestionTests(PostgresServer postgres, NatsServer nats)
         Assert.Equal("constituency", ocsf.GetProperty("dst_endpoint").GetProperty("zone").GetString());
         var enrichment = ocsf.GetProperty("enrichments")[0].GetProperty("data");
         Assert.Equal(rig.Organisation, enrichment.GetProperty("organisation_id").GetGuid());
-        Assert.Equal("energy", enrichment.GetProperty("sector").GetString());
+        Assert.Equal("electric-power", enrichment.GetProperty("sector").GetString());
         Assert.Contains("198.51.100.9", ocsf.GetProperty("raw_data").GetString());
         foreach (var m in messages)
         {
@@ -201,6 +201,10 @@ public sealed class IngestionTests(PostgresServer postgres, NatsServer nats)
         var batch = await rig.Queue.LeaseAsync(EventIngestor.Topic, 10, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(5), None);
         Assert.Equal(5, batch.Count);
         await processor.ProcessAsync([.. batch.Select(m => m.Payload)], None);
+        foreach (var m in batch)
+        {
+            await rig.Queue.AckAsync(m, None);
+        }
 
         var alerts = await rig.Host.Run(sp => sp.GetRequiredService<MusubiDbContext>().Set<AlertEntity>().AsNoTracking().ToListAsync());
         Assert.Equal(3, alerts.Count);
