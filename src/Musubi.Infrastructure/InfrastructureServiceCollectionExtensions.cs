@@ -39,6 +39,10 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<SignInService>();
         services.AddScoped<TokenService>();
         services.AddScoped<DatabaseInitialiser>();
+        services.TryAddSingleton(new Incidents.IncidentOptions());
+        services.AddScoped<Incidents.IncidentService>();
+        services.AddScoped<Incidents.IncidentMetrics>();
+        services.AddScoped<Incidents.ExerciseService>();
         services.AddMusubiDetection();
         queue ??= new QueueOptions();
         services.TryAddSingleton(queue);

@@ -42,6 +42,7 @@ builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true)
 builder.Services.ConfigureHttpJsonOptions(o => MusubiJson.Apply(o.SerializerOptions));
 builder.Services.AddMusubiOpenApi();
 builder.Services.AddMusubiUi();
+builder.Services.AddHostedService<Musubi.Server.Workers.ExerciseWorker>();
 
 var app = builder.Build();
 
@@ -88,6 +89,7 @@ api.MapOrganisationsApi();
 api.MapCommunitiesApi();
 api.MapIdentityApi();
 api.MapAuditApi();
+api.MapIncidentsApi();
 api.MapSensorsApi();
 api.MapAlertsApi();
 app.MapIngestApi();

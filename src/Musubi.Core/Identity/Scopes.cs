@@ -11,9 +11,11 @@ public static class Scopes
     public const string UsersRead = "users:read";
     public const string UsersWrite = "users:write";
     public const string AuditRead = "audit:read";
+    public const string IncidentsRead = "incidents:read";
+    public const string IncidentsWrite = "incidents:write";
 
     public static readonly IReadOnlyList<string> All =
-        [ConstituencyRead, ConstituencyWrite, UsersRead, UsersWrite, AuditRead];
+        [ConstituencyRead, ConstituencyWrite, UsersRead, UsersWrite, AuditRead, IncidentsRead, IncidentsWrite];
 
     public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Musubi.Infrastructure.Incidents;
 using Musubi.Infrastructure.Queueing;
 
 namespace Musubi.Infrastructure.Data;
@@ -22,6 +23,13 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<QueueMessageEntity> QueueMessages => Set<QueueMessageEntity>();
+    public DbSet<IncidentEntity> Incidents => Set<IncidentEntity>();
+    public DbSet<IncidentTaskEntity> IncidentTasks => Set<IncidentTaskEntity>();
+    public DbSet<IncidentTimelineEntity> IncidentTimeline => Set<IncidentTimelineEntity>();
+    public DbSet<IncidentEvidenceEntity> IncidentEvidence => Set<IncidentEvidenceEntity>();
+    public DbSet<IncidentCounterEntity> IncidentCounters => Set<IncidentCounterEntity>();
+    public DbSet<ExerciseRunEntity> ExerciseRuns => Set<ExerciseRunEntity>();
+    public DbSet<ExerciseDeliveryEntity> ExerciseDeliveries => Set<ExerciseDeliveryEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -157,6 +165,8 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
             e.HasIndex(x => new { x.Topic, x.DeduplicationKey }).IsUnique();
         });
 
+        IncidentModel.Configure(b);
+        ExerciseModel.Configure(b);
         // Detection (issue 4): sensors, quarantine, alerts; configured in Infrastructure/Detection.
         b.ApplyConfiguration(new Detection.SensorConfiguration());
         b.ApplyConfiguration(new Detection.QuarantinedEventConfiguration());
@@ -182,6 +192,14 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
             if (entry.State is EntityState.Modified or EntityState.Deleted)
             {
                 throw new InvalidOperationException("The audit trail is append-only: audit entries cannot be changed or deleted.");
+            }
+        }
+
+        foreach (var entry in ChangeTracker.Entries().Where(e => e.Entity is IncidentTimelineEntity or IncidentEvidenceEntity))
+        {
+            if (entry.State is EntityState.Modified)
+            {
+                throw new InvalidOperationException("Incident timelines and evidence are append-only: entries cannot be changed.");
             }
         }
     }

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Musubi.Migrations.Postgres.Migrations
 {
     [DbContext(typeof(MusubiDbContext))]
-    [Migration("20261126011025_Detection")]
-    partial class Detection
+    [Migration("20261126005928_Exercises")]
+    partial class Exercises
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -450,64 +450,197 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.ToTable("users", (string)null);
                 });
 
-            modelBuilder.Entity("Musubi.Infrastructure.Detection.AlertEntity", b =>
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseDeliveryEntity", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("InjectId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset>("DeliveredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("RunId", "InjectId");
+
+                    b.ToTable("exercise_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseParticipantEntity", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Role")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid>("OrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("RunId", "Role");
+
+                    b.HasIndex("OrganisationId");
+
+                    b.ToTable("exercise_participants", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseRunEntity", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
-                    b.Property<DateTimeOffset?>("AcknowledgedAt")
+                    b.Property<DateTimeOffset?>("EndedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<Guid?>("AcknowledgedBy")
-                        .HasColumnType("uuid");
+                    b.Property<string>("ScenarioId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
 
-                    b.Property<int>("Count")
-                        .HasColumnType("integer");
-
-                    b.Property<string>("Evidence")
+                    b.Property<string>("ScenarioText")
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<DateTimeOffset>("FirstSeen")
+                    b.Property<DateTimeOffset>("StartedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("GroupKey")
+                    b.Property<string>("StartedByName")
                         .IsRequired()
-                        .HasMaxLength(600)
-                        .HasColumnType("character varying(600)");
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
-                    b.Property<string>("Host")
+                    b.Property<Guid>("StartedByOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("StartedByUserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EndedAt");
+
+                    b.ToTable("exercise_runs", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCommunityEntity", b =>
+                {
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("IncidentId", "CommunityId");
+
+                    b.HasIndex("CommunityId");
+
+                    b.ToTable("incident_communities", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCounterEntity", b =>
+                {
+                    b.Property<int>("Year")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Last")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Year");
+
+                    b.ToTable("incident_counters", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("AssetCriticality")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Classification")
                         .IsRequired()
-                        .HasMaxLength(260)
-                        .HasColumnType("character varying(260)");
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)");
 
-                    b.Property<string>("Kind")
+                    b.Property<DateTimeOffset?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ComputedSeverity")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
-                    b.Property<DateTimeOffset>("LastSeen")
+                    b.Property<DateTimeOffset?>("ContainedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("Level")
+                    b.Property<Guid>("CoordinatingOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("CriticalInfrastructure")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("DataSensitivity")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)");
+
+                    b.Property<DateTimeOffset?>("EradicatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("IndicatorConfidence")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("IsExercise")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid?>("MergedIntoId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("RecoveredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reference")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
-                    b.Property<Guid>("OrganisationId")
+                    b.Property<DateTimeOffset>("ReportedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("ReportedByOrganisationId")
                         .HasColumnType("uuid");
 
-                    b.Property<Guid?>("SensorId")
+                    b.Property<Guid?>("ReportedByUserId")
                         .HasColumnType("uuid");
 
-                    b.Property<int>("Severity")
+                    b.Property<int>("RiskScore")
                         .HasColumnType("integer");
 
-                    b.Property<string>("SourceId")
+                    b.Property<string>("Severity")
                         .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("SeverityOverride")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("SeverityOverrideReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -516,65 +649,105 @@ namespace Musubi.Migrations.Postgres.Migrations
 
                     b.Property<string>("Title")
                         .IsRequired()
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)");
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("Tlp")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset?>("TriagedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("LastSeen");
+                    b.HasIndex("CoordinatingOrganisationId");
 
-                    b.HasIndex("GroupKey", "LastSeen");
+                    b.HasIndex("Reference")
+                        .IsUnique();
 
-                    b.HasIndex("OrganisationId", "LastSeen");
+                    b.HasIndex("ReportedAt");
 
-                    b.ToTable("alerts", (string)null);
+                    b.HasIndex("ReportedByOrganisationId");
+
+                    b.HasIndex("Status", "Severity");
+
+                    b.ToTable("incidents", (string)null);
                 });
 
-            modelBuilder.Entity("Musubi.Infrastructure.Detection.QuarantinedEventEntity", b =>
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEvidenceEntity", b =>
                 {
-                    b.Property<long>("Id")
+                    b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
+                        .HasColumnType("uuid");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<DateTimeOffset>("At")
+                    b.Property<DateTimeOffset>("AddedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<Guid?>("OrganisationId")
+                    b.Property<string>("AddedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("AddedByOrganisationId")
                         .HasColumnType("uuid");
 
-                    b.Property<string>("Raw")
+                    b.Property<byte[]>("Content")
                         .IsRequired()
-                        .HasMaxLength(4096)
-                        .HasColumnType("character varying(4096)");
+                        .HasColumnType("bytea");
 
-                    b.Property<int>("RawBytes")
-                        .HasColumnType("integer");
-
-                    b.Property<string>("Reason")
+                    b.Property<string>("ContentType")
                         .IsRequired()
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)");
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
-                    b.Property<Guid?>("SensorId")
+                    b.Property<string>("Description")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<Guid>("IncidentId")
                         .HasColumnType("uuid");
 
-                    b.Property<string>("Source")
+                    b.Property<string>("Sha256")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint");
+
                     b.HasKey("Id");
 
-                    b.HasIndex("At");
+                    b.HasIndex("IncidentId");
 
-                    b.HasIndex("SensorId", "At");
-
-                    b.ToTable("quarantined_events", (string)null);
+                    b.ToTable("incident_evidence", (string)null);
                 });
 
-            modelBuilder.Entity("Musubi.Infrastructure.Detection.SensorEntity", b =>
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentOrganisationEntity", b =>
+                {
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("OrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("IncidentId", "OrganisationId");
+
+                    b.HasIndex("OrganisationId");
+
+                    b.ToTable("incident_organisations", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTaskEntity", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -583,38 +756,101 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("Name")
+                    b.Property<DateTimeOffset?>("DoneAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("DueAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("OwnerOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("OwnerUserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Title")
                         .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)");
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId");
+
+                    b.ToTable("incident_tasks", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTeamEntity", b =>
+                {
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
 
                     b.Property<Guid>("OrganisationId")
                         .HasColumnType("uuid");
 
-                    b.Property<DateTimeOffset?>("RevokedAt")
+                    b.Property<DateTimeOffset>("AssignedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("TokenHash")
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("IncidentId", "OrganisationId");
+
+                    b.HasIndex("OrganisationId");
+
+                    b.ToTable("incident_teams", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTimelineEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ActorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("ActorOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ActorUserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
-                    b.Property<string>("TokenPrefix")
+                    b.Property<string>("Layer")
                         .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Name")
-                        .IsUnique();
+                    b.HasIndex("IncidentId", "Id");
 
-                    b.HasIndex("OrganisationId");
-
-                    b.HasIndex("TokenHash")
-                        .IsUnique();
-
-                    b.ToTable("sensors", (string)null);
+                    b.ToTable("incident_timeline", (string)null);
                 });
 
             modelBuilder.Entity("Musubi.Infrastructure.Queueing.QueueMessageEntity", b =>
@@ -730,11 +966,113 @@ namespace Musubi.Migrations.Postgres.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Musubi.Infrastructure.Detection.SensorEntity", b =>
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseDeliveryEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.ExerciseRunEntity", null)
+                        .WithMany("Deliveries")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseParticipantEntity", b =>
                 {
                     b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
                         .WithMany()
                         .HasForeignKey("OrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Incidents.ExerciseRunEntity", null)
+                        .WithMany("Participants")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCommunityEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Data.CommunityEntity", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany("SharedWith")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("CoordinatingOrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ReportedByOrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEvidenceEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentOrganisationEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany("Affected")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("OrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTaskEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTeamEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany("Teams")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("OrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTimelineEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -751,6 +1089,22 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.Navigation("Memberships");
 
                     b.Navigation("Networks");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseRunEntity", b =>
+                {
+                    b.Navigation("Deliveries");
+
+                    b.Navigation("Participants");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEntity", b =>
+                {
+                    b.Navigation("Affected");
+
+                    b.Navigation("SharedWith");
+
+                    b.Navigation("Teams");
                 });
 #pragma warning restore 612, 618
         }
