@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Musubi.Infrastructure.Audit;
 using Musubi.Infrastructure.Constituency;
 using Musubi.Infrastructure.Data;
+using Musubi.Infrastructure.Detection;
 using Musubi.Infrastructure.Identity;
 using Musubi.Infrastructure.Queueing;
 using Musubi.Core.Queueing;
@@ -49,6 +50,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<Intelligence.IntelligencePrincipals>();
         services.AddScoped<Intelligence.StixImporter>();
         services.AddScoped<Intelligence.StixReadService>();
+        services.AddMusubiDetection();
         queue ??= new QueueOptions();
         services.TryAddSingleton(queue);
         if (queue.IsNats)

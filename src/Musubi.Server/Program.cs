@@ -7,6 +7,7 @@ using Musubi.Server.Api;
 using Musubi.Server.Auth;
 using Musubi.Server.Components;
 using Musubi.Server.Hosting;
+using Musubi.Server.Ingestion;
 using Musubi.Server.Ui;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -23,6 +24,11 @@ builder.WebHost.ConfigureKestrel(k =>
 builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = RequestSizeLimit.MaxBytes);
 
 var dataDirectory = MusubiHost.DataDirectory(builder.Configuration);
+builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastructure.Detection.IngestOptions.Section).Get<Musubi.Infrastructure.Detection.IngestOptions>() ?? new());
+builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastructure.Detection.DetectionOptions.Section).Get<Musubi.Infrastructure.Detection.DetectionOptions>() ?? new());
+builder.Services.AddHostedService<DetectionWorker>();
+builder.Services.AddSingleton<IngestListeners>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestListeners>());
 builder.Services.AddMusubiInfrastructure(
     MusubiHost.DatabaseOptions(builder.Configuration, dataDirectory),
     MusubiHost.IdentityOptions(builder.Configuration),
@@ -89,6 +95,9 @@ api.MapAuditApi();
 api.MapIncidentsApi();
 api.MapNotificationsApi();
 api.MapIntelligenceApi();
+api.MapSensorsApi();
+api.MapAlertsApi();
+app.MapIngestApi();
 app.MapMusubiOpenApi();
 app.MapMusubiUi();
 app.MapStaticAssets();

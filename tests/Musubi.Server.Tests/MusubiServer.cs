@@ -17,17 +17,21 @@ public sealed class MusubiServer : WebApplicationFactory<Program>
     private readonly string _connectionString;
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("musubi-server-").FullName;
 
-    private MusubiServer(string provider, string connectionString)
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    private MusubiServer(string provider, string connectionString, IReadOnlyDictionary<string, string>? settings)
     {
         _provider = provider;
         _connectionString = connectionString;
+        _settings = settings ?? new Dictionary<string, string>();
     }
 
-    public static async Task<MusubiServer> StartAsync(DatabaseProvider provider, PostgresServer? postgres = null)
+    /// <param name="settings">Extra configuration (e.g. ingest listeners) for this server only.</param>
+    public static async Task<MusubiServer> StartAsync(DatabaseProvider provider, PostgresServer? postgres = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var server = provider == DatabaseProvider.Postgres
-            ? new MusubiServer("postgres", await postgres!.CreateDatabaseAsync("server"))
-            : new MusubiServer("sqlite", SqliteFiles.NewConnectionString("server"));
+            ? new MusubiServer("postgres", await postgres!.CreateDatabaseAsync("server"), settings)
+            : new MusubiServer("sqlite", SqliteFiles.NewConnectionString("server"), settings);
         _ = server.Server; // start now, so the first request does not pay for migrations
         return server;
     }
@@ -41,6 +45,10 @@ public sealed class MusubiServer : WebApplicationFactory<Program>
         builder.UseSetting("Musubi:Identity:Argon2MemoryKiB", "1024");
         builder.UseSetting("Musubi:Identity:Argon2Iterations", "1");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });

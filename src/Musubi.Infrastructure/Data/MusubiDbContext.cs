@@ -171,7 +171,8 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
         IncidentModel.Configure(b);
         ExerciseModel.Configure(b);
         NotificationModel.Configure(b);
-        // Feature areas configure their own entities (IEntityTypeConfiguration next to the entity).
+        // Feature areas configure their own entities (IEntityTypeConfiguration next to the entity):
+        // intelligence (Infrastructure/Intelligence) and detection (Infrastructure/Detection: sensors, quarantine, alerts).
         b.ApplyConfigurationsFromAssembly(typeof(MusubiDbContext).Assembly);
     }
 

@@ -1,0 +1,19 @@
+namespace Musubi.Infrastructure.Detection;
+
+/// <summary>The detection worker (<c>Musubi:Detection</c>).</summary>
+public sealed class DetectionOptions
+{
+    public const string Section = "Musubi:Detection";
+
+    /// <summary>Folder of Sigma rules (YAML, searched recursively) loaded at start; none: indicators only.</summary>
+    public string? RulesDirectory { get; set; }
+
+    /// <summary>Repeated matches of one rule or indicator on one host within this window join one alert.</summary>
+    public TimeSpan GroupingWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Events taken from the queue at a time.</summary>
+    public int BatchSize { get; set; } = 200;
+
+    /// <summary>Run the worker in this process (off for CLI-only hosts).</summary>
+    public bool Enabled { get; set; } = true;
+}

@@ -1,0 +1,255 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Musubi.Core.Identity;
+using Musubi.Detection.Events;
+using Musubi.Detection.Indicators;
+using Musubi.Detection.Ingestion;
+using Musubi.Detection.Sigma;
+using Musubi.Infrastructure.Audit;
+using Musubi.Infrastructure.Data;
+
+namespace Musubi.Infrastructure.Detection;
+
+/// <summary>One alert to raise: what matched, on which host, with which evidence.</summary>
+internal sealed record AlertCandidate(string Kind, string SourceId, string Title, string Level, int LevelBase, int? Confidence, string Host, object Evidence);
+
+/// <summary>
+/// Runs the Sigma rules and the live indicator set over events from the queue and raises or groups alerts. Not thread
+/// safe (it holds a Sigma matcher): one per worker.
+/// </summary>
+public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher indicators, IServiceScopeFactory scopes, TimeProvider time, DetectionOptions options)
+{
+    private readonly SigmaMatcher? sigma = engine?.CreateMatcher();
+    private readonly List<SigmaMatch> sigmaMatches = [];
+    private readonly List<IndicatorHit> hits = [];
+    private long index;
+
+    public long AlertsRaised { get; private set; }
+
+    /// <summary>Processes queue payloads (envelopes written by <see cref="EventIngestor"/>) and writes their alerts.</summary>
+    public async Task ProcessAsync(IReadOnlyList<ReadOnlyMemory<byte>> envelopes, CancellationToken ct)
+    {
+        var perOrganisation = new List<(Guid Organisation, Guid? Sensor, DateTimeOffset At, AlertCandidate Alert)>();
+        foreach (var envelope in envelopes)
+        {
+            Collect(envelope, perOrganisation);
+        }
+
+        if (perOrganisation.Count == 0)
+        {
+            return;
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MusubiDbContext>();
+        var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
+        var orgIds = perOrganisation.Select(p => p.Organisation).Distinct().ToList();
+        var kinds = await db.Organisations.AsNoTracking().Where(o => orgIds.Contains(o.Id)).Select(o => new { o.Id, o.Kind }).ToDictionaryAsync(o => o.Id, o => o.Kind, ct);
+        var now = time.GetUtcNow();
+        var window = now - options.GroupingWindow;
+        var pending = new Dictionary<string, AlertEntity>(StringComparer.Ordinal);
+        foreach (var (organisation, sensor, at, alert) in perOrganisation)
+        {
+            var key = $"{organisation:N}|{alert.Kind}|{alert.SourceId}|{alert.Host}";
+            if (key.Length > 600)
+            {
+                key = key[..600];
+            }
+
+            if (!pending.TryGetValue(key, out var existing))
+            {
+                existing = await db.Set<AlertEntity>().Where(a => a.GroupKey == key && a.LastSeen >= window)
+                    .OrderByDescending(a => a.LastSeen).FirstOrDefaultAsync(ct);
+            }
+
+            if (existing is not null)
+            {
+                existing.Count++;
+                existing.LastSeen = now;
+                pending[key] = existing;
+                continue;
+            }
+
+            var severity = AlertSeverity.Compute(alert.LevelBase, AlertSeverity.Criticality(kinds.TryGetValue(organisation, out var k) ? k : null),
+                alert.Kind == "indicator" ? AlertSeverity.ConfidenceFactor(alert.Confidence) : 1.0);
+            var entity = new AlertEntity
+            {
+                Id = Guid.NewGuid(),
+                OrganisationId = organisation,
+                SensorId = sensor,
+                Kind = alert.Kind,
+                SourceId = Truncate(alert.SourceId, 200),
+                Title = Truncate(alert.Title, 500),
+                Level = alert.Level,
+                Severity = severity,
+                Host = Truncate(alert.Host, 260),
+                GroupKey = key,
+                FirstSeen = now,
+                LastSeen = now,
+                Count = 1,
+                Evidence = JsonSerializer.Serialize(alert.Evidence, MusubiJson.Options),
+                Status = "new",
+            };
+            db.Set<AlertEntity>().Add(entity);
+            audit.Record(Actor.System, "alert.create", "alert", entity.Id.ToString(), organisation, null,
+                new { entity.Kind, entity.SourceId, entity.Title, entity.Severity, entity.Host, EventTime = at });
+            pending[key] = entity;
+            AlertsRaised++;
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    private void Collect(ReadOnlyMemory<byte> envelope, List<(Guid, Guid?, DateTimeOffset, AlertCandidate)> output)
+    {
+        using var document = JsonDocument.Parse(envelope);
+        var root = document.RootElement;
+        var organisation = root.GetProperty("organisation_id").GetGuid();
+        Guid? sensor = root.TryGetProperty("sensor_id", out var s) ? s.GetGuid() : null;
+        var sensorName = root.TryGetProperty("sensor", out var sn) ? sn.GetString() ?? "" : "";
+        _ = IngestFormats.TryParse(root.GetProperty("format").GetString(), out var format);
+        // Cloned: the evidence outlives the document.
+        var ocsf = root.GetProperty("ocsf").Clone();
+        var raw = ocsf.GetProperty("raw_data").GetString() ?? "";
+        var at = ocsf.TryGetProperty("time", out var t) && t.TryGetInt64(out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : time.GetUtcNow();
+        var host = Host(ocsf, sensorName);
+        var rawBytes = Encoding.UTF8.GetBytes(raw);
+
+        // The bytes indicators and JSON rules look at: the line itself for JSON, its fields as a JSON object otherwise.
+        byte[] json;
+        ParsedEvent? parsed = null;
+        if (format == IngestFormat.JsonLines)
+        {
+            json = rawBytes;
+        }
+        else
+        {
+            if (!IngestParser.TryParse(format, rawBytes, out parsed, out _))
+            {
+                return;
+            }
+
+            json = FieldsAsJson(parsed!.Fields);
+        }
+
+        if (sigma is not null)
+        {
+            sigmaMatches.Clear();
+            if (parsed is null)
+            {
+                sigma.Match(json, index, sigmaMatches);
+            }
+            else
+            {
+                var lineEvent = new LineEvent();
+                foreach (var (name, value) in parsed.Fields)
+                {
+                    lineEvent.Add(name, value);
+                }
+
+                sigma.Match(lineEvent, index, sigmaMatches);
+            }
+
+            foreach (var match in sigmaMatches)
+            {
+                var rule = match.Rule;
+                output.Add((organisation, sensor, at, new AlertCandidate("sigma", rule.Key, rule.Title, rule.Level.ToString().ToLowerInvariant(),
+                    AlertSeverity.LevelBase(rule.Level), null, host,
+                    new { rule = new { id = rule.Key, rule.Title, level = rule.Level.ToString().ToLowerInvariant(), rule.Tags }, matchedFields = RuleFields(rule, json), @event = ocsf })));
+            }
+        }
+
+        var snapshot = indicators.Current;
+        if (snapshot.Count > 0)
+        {
+            hits.Clear();
+            snapshot.Scan(json, hits, time.GetUtcNow().UtcTicks);
+            foreach (var group in hits.GroupBy(h => h.Indicator))
+            {
+                var first = snapshot.Describe(json, group.First());
+                var fields = group.Select(h => snapshot.Describe(json, h)).Select(m => new { field = m.Field, value = m.ObservedValue }).ToList();
+                output.Add((organisation, sensor, at, new AlertCandidate("indicator", first.IndicatorId,
+                    $"Indicator {IndicatorKinds.Name(first.Kind)} {first.IndicatorValue}", "indicator", AlertSeverity.IndicatorBase, first.Confidence, host,
+                    new
+                    {
+                        indicator = new { id = first.IndicatorId, kind = IndicatorKinds.Name(first.Kind), value = first.IndicatorValue, confidence = first.Confidence, validUntil = first.ValidUntil },
+                        matchedFields = fields,
+                        @event = ocsf,
+                    })));
+            }
+        }
+
+        index++;
+    }
+
+    /// <summary>The fields a rule tests that the event has, with the event's values.</summary>
+    private static Dictionary<string, string> RuleFields(SigmaDocument document, byte[] json)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (document is not SigmaRule rule)
+        {
+            return result;
+        }
+
+        var wanted = rule.Detection.Searches.Values.SelectMany(s => s.Alternatives).SelectMany(a => a).Select(p => p.Field)
+            .Where(f => f is not null).Select(f => f!).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (!IngestParser.TryParse(IngestFormat.JsonLines, json, out var parsed, out _))
+        {
+            return result;
+        }
+
+        foreach (var (name, value) in parsed!.Fields)
+        {
+            if (wanted.Contains(name) && !result.ContainsKey(name) && result.Count < 50)
+            {
+                result[name] = value.Length > 1000 ? value[..1000] : value;
+            }
+        }
+
+        return result;
+    }
+
+    private static string Host(JsonElement ocsf, string sensor)
+    {
+        if (ocsf.TryGetProperty("src_endpoint", out var src))
+        {
+            if (src.TryGetProperty("hostname", out var h) && h.GetString() is { Length: > 0 } name)
+            {
+                return name;
+            }
+
+            if (src.TryGetProperty("ip", out var ip) && ip.GetString() is { Length: > 0 } address)
+            {
+                return address;
+            }
+        }
+
+        return sensor;
+    }
+
+    private static byte[] FieldsAsJson(IReadOnlyList<KeyValuePair<string, string>> fields)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (name, value) in fields)
+            {
+                if (seen.Add(name))
+                {
+                    writer.WriteString(name, value);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static string Truncate(string text, int max) => text.Length > max ? text[..max] : text;
+}

@@ -1,0 +1,21 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Musubi.Detection.Indicators;
+
+namespace Musubi.Infrastructure.Detection;
+
+public static class DetectionServiceCollectionExtensions
+{
+    /// <summary>Sensors, ingestion, the live indicator set, alerts.</summary>
+    public static IServiceCollection AddMusubiDetection(this IServiceCollection services)
+    {
+        services.TryAddSingleton(new IngestOptions());
+        services.AddScoped<SensorService>();
+        services.AddScoped<AlertService>();
+        services.TryAddSingleton(new DetectionOptions());
+        services.AddSingleton<EventIngestor>();
+        // The intelligence store feeds plain-comparison indicators here (IndicatorMatcher.Rebuild / Replace).
+        services.AddSingleton<IndicatorMatcher>();
+        return services;
+    }
+}
