@@ -31,11 +31,20 @@ public sealed class DataPlaneParser : LineFeedParser
 
     protected override void ParseLine(ReadOnlySpan<byte> line, FeedParseContext context)
     {
-        Span<Range> f = stackalloc Range[8];
+        Span<Range> f = stackalloc Range[16];
         int n = PlainFields.Split(line, (byte)'|', f);
-        if (n is not (5 or 6))
+        if (n < 5)
         {
-            context.Fail($"{(n < 0 ? "more than 8" : n.ToString(CultureInfo.InvariantCulture))} fields, expected 5 (ASN | AS name | address | last seen | category) or 6 (proto41)");
+            context.Fail($"{(n < 0 ? "more than 16" : n.ToString(CultureInfo.InvariantCulture))} fields, expected 5 (ASN | AS name | address | last seen | category) or 6 (proto41: with first seen)");
+            return;
+        }
+
+        // An AS name may itself contain '|': the address and times are counted from the end.
+        bool proto41 = line[f[n - 1]].SequenceEqual("proto41"u8);
+        int ip = n - (proto41 ? 4 : 3);
+        if (ip < 2)
+        {
+            context.Fail("proto41 rows have 6 fields (ASN | AS name | address | first seen | last seen | category)");
             return;
         }
 
@@ -45,16 +54,16 @@ public sealed class DataPlaneParser : LineFeedParser
             context.Set(FeedField.SourceAsn, asn, column: "ASN");
         }
 
-        ReadOnlySpan<byte> asName = line[f[1]];
+        ReadOnlySpan<byte> asName = line[f[1].Start..f[ip - 1].End];
         if (!asName.SequenceEqual("NA"u8))
         {
             context.Extra("extra.source.as_name", asName);
         }
 
-        context.Set(FeedField.SourceIp, line[f[2]], required: true, column: "ipaddr");
-        if (n == 6)
+        context.Set(FeedField.SourceIp, line[f[ip]], required: true, column: "ipaddr");
+        if (proto41)
         {
-            context.Extra("extra.first_seen", line[f[3]]);
+            context.Extra("extra.first_seen", line[f[n - 3]]);
         }
 
         context.Set(FeedField.TimeSource, line[f[n - 2]], required: true, column: "lastseen");

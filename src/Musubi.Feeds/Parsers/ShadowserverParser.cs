@@ -155,6 +155,11 @@ public sealed class ShadowserverParser(ShadowserverSchema? schema = null) : IFee
         var list = new List<Binding>();
         var used = new bool[header.Length];
         constants = [.. report.Constants.Select(c => (FeedFields.Of(c.Key), c.Key, Encoding.UTF8.GetBytes(c.Value)))];
+        if (!report.Constants.Any(c => c.Key == "feed.name"))
+        {
+            constants.Add((FeedField.FeedName, "feed.name", Encoding.UTF8.GetBytes(report.FeedName)));
+        }
+
         foreach ((ShadowserverMapping mapping, bool required) in report.Required.Select(m => (m, true)).Concat(report.Optional.Select(m => (m, false))))
         {
             int column = Array.IndexOf(header, mapping.Column);

@@ -138,9 +138,11 @@ public sealed class CsvRow
                     i++;
                 }
 
-                if (i < record.Length && record[i] != delimiter)
+                // Text after the closing quote (e.g. backslash-escaped quotes, "\"\"a\"\"") is kept literally up to the
+                // next delimiter, as Python's csv module and therefore IntelMQ read it.
+                while (i < record.Length && record[i] != delimiter)
                 {
-                    return $"column {column}: text after the closing quote";
+                    _buffer[w++] = record[i++];
                 }
             }
             else
