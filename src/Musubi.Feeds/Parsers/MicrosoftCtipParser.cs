@@ -75,7 +75,15 @@ public sealed class MicrosoftCtipParser : IFeedParser
                 }
 
                 context.Begin(line, start, (int)length);
-                MapObject(element.RootElement, context);
+                try
+                {
+                    MapObject(element.RootElement, context);
+                }
+                catch (InvalidOperationException e)
+                {
+                    context.Fail($"unreadable value: {e.Message}");
+                }
+
                 context.End();
             }
         }
