@@ -57,6 +57,8 @@ public sealed class RoutingTableBuilder
 {
     public const int MaxLines = 5_000_000;
 
+    private static readonly System.Buffers.SearchValues<byte> VersionChars = System.Buffers.SearchValues.Create("0123456789."u8);
+
     private readonly List<(IpPrefix Prefix, int Handle)> _asnPrefixes = [];
     private readonly List<uint> _asns = [];
     private readonly Dictionary<uint, int> _asnHandles = [];
@@ -127,7 +129,7 @@ public sealed class RoutingTableBuilder
             }
 
             int n = PlainFields.Split(t, (byte)'|', f);
-            if (n is >= 0 and < 6 && number == 1)
+            if (number == 1 && n > 0 && t[f[0]].IndexOfAnyExcept(VersionChars) < 0)
             {
                 continue; // the version line: 2|apnic|20261126|...
             }
