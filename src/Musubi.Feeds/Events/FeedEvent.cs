@@ -38,7 +38,6 @@ public struct FeedEvent
 
     public string? SourceFqdn;
     public string? SourceUrl;
-    public string? SourceReverseDns;
 
     /// <summary>Enrichment: the owning organisation's handle in the ownership index, or -1 (not enriched, or nobody).</summary>
     public int Owner;

@@ -41,7 +41,6 @@ public static class FeedEventJson
 
         Text(w, "source.fqdn", e.SourceFqdn);
         Text(w, "source.url", e.SourceUrl);
-        Text(w, "source.reverse_dns", e.SourceReverseDns);
         if (e.SourceCountry != 0)
         {
             w.WriteString("source.geolocation.cc", e.Country);

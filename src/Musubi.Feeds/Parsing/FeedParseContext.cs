@@ -28,7 +28,7 @@ public sealed class FeedParseContext(IFeedSink sink, FeedParseOptions options)
     {
         _event = FeedEvent.Empty;
         _event.Line = line;
-        _event.Raw = new RawRef(Options.SourceId, offset, length);
+        _event.Raw = new RawRef(offset, Options.SourceId, length);
         _rowError = null;
     }
 
@@ -178,7 +178,14 @@ public sealed class FeedParseContext(IFeedSink sink, FeedParseOptions options)
             case FeedField.SourceFqdn:
                 return TryFqdn(value, out _event.SourceFqdn);
             case FeedField.SourceReverseDns:
-                return TryFqdn(value, out _event.SourceReverseDns);
+                // Kept with the extras: a per-host string that notification does not need, and memory does.
+                if (!TryFqdn(value, out string? reverse))
+                {
+                    return false;
+                }
+
+                Extra("source.reverse_dns", reverse!);
+                return true;
             case FeedField.SourceUrl:
                 if (value.Length > 8192 || value.IndexOfAny((byte)' ', (byte)'\t', (byte)'\n') >= 0)
                 {

@@ -15,35 +15,39 @@ public sealed class NotificationBatch(Recipient recipient, DateTimeOffset from, 
 }
 
 /// <summary>
-/// A growable list of events in fixed-size chunks (16,384 events, about 2.5 MB each), so millions of events never
-/// need one huge array nor a copy when the list grows.
+/// A growable list of events in chunks that double from 16 to 16,384 events (about 2.5 MB), so a recipient with
+/// one event costs little, and millions of events never need one huge array nor a copy when the list grows.
 /// </summary>
 public sealed class EventList
 {
-    public const int ChunkSize = 16_384;
+    public const int MaxChunk = 16_384;
+    private const int FirstChunk = 16;
     private readonly List<FeedEvent[]> _chunks = [];
+    private int _used;
 
     public long Count { get; private set; }
 
     public void Add(in FeedEvent e)
     {
-        int slot = (int)(Count % ChunkSize);
-        if (slot == 0)
+        if (_chunks.Count == 0 || _used == _chunks[^1].Length)
         {
-            _chunks.Add(new FeedEvent[ChunkSize]);
+            _chunks.Add(new FeedEvent[_chunks.Count == 0 ? FirstChunk : Math.Min(_chunks[^1].Length * 2, MaxChunk)]);
+            _used = 0;
         }
 
-        _chunks[^1][slot] = e;
+        _chunks[^1][_used++] = e;
         Count++;
     }
 
-    public ref readonly FeedEvent this[long index] => ref _chunks[(int)(index / ChunkSize)][index % ChunkSize];
-
     public IEnumerable<FeedEvent> All()
     {
-        for (long i = 0; i < Count; i++)
+        long left = Count;
+        foreach (FeedEvent[] chunk in _chunks)
         {
-            yield return this[i];
+            for (int i = 0; i < chunk.Length && left > 0; i++, left--)
+            {
+                yield return chunk[i];
+            }
         }
     }
 }

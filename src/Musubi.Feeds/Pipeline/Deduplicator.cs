@@ -18,14 +18,15 @@ public sealed record DeduplicationOptions
 
 /// <summary>
 /// Drops an event whose key was seen within the window (by arrival time on the injected clock, as a Redis TTL
-/// would). Keys expire in arrival order from a ring, so expiry costs O(1) per event and memory is bounded.
+/// would). Keys expire in arrival order from a queue, so expiry costs O(1) per event; a key costs about 32 bytes
+/// (set entry and queue entry) and their number is bounded.
 /// Not thread-safe: one per pipeline.
 /// </summary>
 public sealed class Deduplicator
 {
     private readonly DeduplicationOptions _options;
     private readonly TimeProvider _time;
-    private readonly Dictionary<ulong, long> _expiry;
+    private readonly HashSet<ulong> _keys;
     private readonly Queue<(ulong Key, long Expiry)> _order;
 
     public Deduplicator(DeduplicationOptions options, TimeProvider time)
@@ -33,11 +34,11 @@ public sealed class Deduplicator
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Capacity, 1);
         _options = options;
         _time = time;
-        _expiry = new Dictionary<ulong, long>(Math.Min(options.Capacity, 1 << 20));
+        _keys = new HashSet<ulong>(Math.Min(options.Capacity, 1 << 20));
         _order = new Queue<(ulong, long)>(Math.Min(options.Capacity, 1 << 20));
     }
 
-    public int Count => _expiry.Count;
+    public int Count => _keys.Count;
 
     public long Duplicates { get; private set; }
 
@@ -50,24 +51,22 @@ public sealed class Deduplicator
         long now = _time.GetUtcNow().UtcTicks;
         Expire(now);
         ulong key = DeduplicationKey.Of(e, _options.Key);
-        if (_expiry.TryGetValue(key, out long until) && until > now)
+        if (_keys.Contains(key))
         {
             Duplicates++;
             return false;
         }
 
-        while (_expiry.Count >= _options.Capacity && _order.TryDequeue(out var oldest))
+        // Every remembered key has exactly one entry in the queue (expired keys were removed above), so the
+        // queue's front is the oldest key.
+        while (_keys.Count >= _options.Capacity && _order.TryDequeue(out var oldest))
         {
-            if (_expiry.TryGetValue(oldest.Key, out long t) && t == oldest.Expiry)
-            {
-                _expiry.Remove(oldest.Key);
-                Evicted++;
-            }
+            _keys.Remove(oldest.Key);
+            Evicted++;
         }
 
-        long expiry = now + _options.Window.Ticks;
-        _expiry[key] = expiry;
-        _order.Enqueue((key, expiry));
+        _keys.Add(key);
+        _order.Enqueue((key, now + _options.Window.Ticks));
         return true;
     }
 
@@ -76,10 +75,7 @@ public sealed class Deduplicator
         while (_order.TryPeek(out var oldest) && oldest.Expiry <= now)
         {
             _order.Dequeue();
-            if (_expiry.TryGetValue(oldest.Key, out long t) && t == oldest.Expiry)
-            {
-                _expiry.Remove(oldest.Key);
-            }
+            _keys.Remove(oldest.Key);
         }
     }
 }
