@@ -27,7 +27,7 @@ public sealed class ShadowserverTests
         Assert.Equal("tcp", FeedCorpus.S(e.ProtocolTransport));
         Assert.Equal("smb", FeedCorpus.S(e.ProtocolApplication));
         Assert.Equal("Test-Accessible-SMB", FeedCorpus.S(e.FeedName));
-        Assert.Equal("node01.example.com", e.Extras["source.reverse_dns"]);
+        Assert.Equal("node01.example.com", e.Extras!["source.reverse_dns"]);
         Assert.Equal("ZZ", e.Country);
         Assert.Equal("false", e.Extras["extra.smb_implant"]);
         Assert.Equal("SMB 2.1", e.Extras["extra.smb_version_string"]);
