@@ -11,9 +11,15 @@ public static class Scopes
     public const string UsersRead = "users:read";
     public const string UsersWrite = "users:write";
     public const string AuditRead = "audit:read";
+    public const string IncidentsRead = "incidents:read";
+    public const string IncidentsWrite = "incidents:write";
+    /// <summary>Read shared intelligence (what the access policy lets the owner see).</summary>
+    public const string IntelRead = "intel:read";
+    /// <summary>Publish shared intelligence (import STIX).</summary>
+    public const string IntelWrite = "intel:write";
 
     public static readonly IReadOnlyList<string> All =
-        [ConstituencyRead, ConstituencyWrite, UsersRead, UsersWrite, AuditRead];
+        [ConstituencyRead, ConstituencyWrite, UsersRead, UsersWrite, AuditRead, IncidentsRead, IncidentsWrite, IntelRead, IntelWrite];
 
     public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
 }

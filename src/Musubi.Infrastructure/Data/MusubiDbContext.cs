@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Musubi.Infrastructure.Incidents;
+using Musubi.Infrastructure.Notifications;
 using Musubi.Infrastructure.Queueing;
 
 namespace Musubi.Infrastructure.Data;
@@ -22,6 +24,15 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<QueueMessageEntity> QueueMessages => Set<QueueMessageEntity>();
+    public DbSet<IncidentEntity> Incidents => Set<IncidentEntity>();
+    public DbSet<IncidentTaskEntity> IncidentTasks => Set<IncidentTaskEntity>();
+    public DbSet<IncidentTimelineEntity> IncidentTimeline => Set<IncidentTimelineEntity>();
+    public DbSet<IncidentEvidenceEntity> IncidentEvidence => Set<IncidentEvidenceEntity>();
+    public DbSet<IncidentCounterEntity> IncidentCounters => Set<IncidentCounterEntity>();
+    public DbSet<ExerciseRunEntity> ExerciseRuns => Set<ExerciseRunEntity>();
+    public DbSet<ExerciseDeliveryEntity> ExerciseDeliveries => Set<ExerciseDeliveryEntity>();
+    public DbSet<Intelligence.StixObjectEntity> StixObjects => Set<Intelligence.StixObjectEntity>();
+    public DbSet<Intelligence.StixTermEntity> StixTerms => Set<Intelligence.StixTermEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -156,6 +167,12 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
             e.HasIndex(x => new { x.Topic, x.VisibleAtTicks, x.Id });
             e.HasIndex(x => new { x.Topic, x.DeduplicationKey }).IsUnique();
         });
+
+        IncidentModel.Configure(b);
+        ExerciseModel.Configure(b);
+        NotificationModel.Configure(b);
+        // Feature areas configure their own entities (IEntityTypeConfiguration next to the entity).
+        b.ApplyConfigurationsFromAssembly(typeof(MusubiDbContext).Assembly);
     }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
@@ -177,6 +194,14 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
             if (entry.State is EntityState.Modified or EntityState.Deleted)
             {
                 throw new InvalidOperationException("The audit trail is append-only: audit entries cannot be changed or deleted.");
+            }
+        }
+
+        foreach (var entry in ChangeTracker.Entries().Where(e => e.Entity is IncidentTimelineEntity or IncidentEvidenceEntity))
+        {
+            if (entry.State is EntityState.Modified)
+            {
+                throw new InvalidOperationException("Incident timelines and evidence are append-only: entries cannot be changed.");
             }
         }
     }

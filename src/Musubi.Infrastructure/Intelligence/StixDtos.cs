@@ -1,0 +1,38 @@
+using Musubi.Core.Sharing;
+
+namespace Musubi.Infrastructure.Intelligence;
+
+/// <summary>Who a published object is shared with, and at which TLP (an object's own TLP 2.0 marking may raise it).</summary>
+public sealed record PublishOptions(
+    Tlp Tlp, IReadOnlyList<Guid>? Communities = null, IReadOnlyList<Guid>? Organisations = null, IReadOnlyList<Guid>? Users = null,
+    bool PublicFeed = false);
+
+public enum StixImportStatus
+{
+    Stored,
+    /// <summary>The same id and version was already stored (or came earlier in the same request): a success.</summary>
+    Duplicate,
+}
+
+public sealed record StixImportSuccess(string Id, string? Version, StixImportStatus Status);
+
+/// <summary>An object that was not stored: its position and path in the input, its id if it had one, and every error.</summary>
+public sealed record StixImportFailure(int Index, string Path, string? Id, IReadOnlyList<string> Errors);
+
+public sealed record StixImportResult(string? BundleId, IReadOnlyList<StixImportSuccess> Successes, IReadOnlyList<StixImportFailure> Failures)
+{
+    public int Stored => Successes.Count(s => s.Status == StixImportStatus.Stored);
+    public int Duplicates => Successes.Count(s => s.Status == StixImportStatus.Duplicate);
+}
+
+/// <summary>One stored version as a reader sees it; <see cref="Raw"/> is the JSON exactly as it was published.</summary>
+public sealed record StixObjectView(
+    string Id, string Type, string? Version, string? Name, Tlp Tlp, bool Revoked, bool IsLatest, DateTimeOffset DateAdded, string Raw);
+
+public sealed record StixSearchQuery(
+    string? Type = null, string? Value = null, Tlp? Tlp = null, Guid? Community = null, string? Label = null,
+    string? CreatedBy = null, DateTimeOffset? ModifiedSince = null, DateTimeOffset? ModifiedUntil = null,
+    bool IncludeRevoked = false, bool AllVersions = false, int Limit = 100, long? After = null);
+
+/// <summary>A page of results; <see cref="Next"/> continues after the last row examined (null at the end).</summary>
+public sealed record StixSearchPage(IReadOnlyList<StixObjectView> Items, long? Next);

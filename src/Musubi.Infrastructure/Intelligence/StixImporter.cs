@@ -1,0 +1,211 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Musubi.Core;
+using Musubi.Core.Identity;
+using Musubi.Core.Sharing;
+using Musubi.Infrastructure.Audit;
+using Musubi.Infrastructure.Data;
+using Musubi.Stix.Model;
+using Musubi.Stix.Reading;
+using Musubi.Stix.Validation;
+
+namespace Musubi.Infrastructure.Intelligence;
+
+/// <summary>
+/// Publishing STIX into the store. One request is one transaction: every valid object is stored (a version already
+/// present is a duplicate, and a success), every invalid one is listed with its errors, and either all the valid ones
+/// and the audit entry are committed or nothing is. Malformed input (not JSON, over the limits, not a bundle or
+/// object) is refused whole.
+/// </summary>
+public sealed class StixImporter(MusubiDbContext db, AuditTrail audit, TimeProvider time, IntelligencePrincipals principals)
+{
+    public static readonly StixReadLimits Limits = new(MaxBytes: 64L * 1024 * 1024, MaxDepth: 64, MaxObjects: 100_000);
+
+    public async Task<StixImportResult> ImportAsync(Actor actor, Stream input, PublishOptions options, CancellationToken ct)
+    {
+        ForbiddenException.ThrowUnless(AccessRules.CanPublishIntelligence(actor), "publishing intelligence needs the intel:write scope and a role other than read-only");
+        await CheckScopeAsync(options, ct);
+        StixDocument document;
+        try
+        {
+            document = await StixReader.ReadAsync(input, Limits, ct);
+        }
+        catch (StixFormatException e)
+        {
+            throw new ValidationFailedException(e.Path, e.Message);
+        }
+
+        if (document.BundleProblems.Count > 0)
+        {
+            throw new ValidationFailedException(new Dictionary<string, string[]> { ["$"] = [.. document.BundleProblems] });
+        }
+
+        var issues = StixValidator.Validate(document.Objects)
+            .Where(i => i.Severity == StixSeverity.Error)
+            .GroupBy(i => ObjectPathOf(i.Path), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(i => $"{i.Path}: {i.Message}").ToList(), StringComparer.Ordinal);
+        var failures = new List<StixImportFailure>();
+        var valid = new List<StixObject>();
+        foreach (var o in document.Objects)
+        {
+            if (issues.TryGetValue(o.Path, out var errors))
+            {
+                failures.Add(new StixImportFailure(o.Index, o.Path, o.Id, errors));
+            }
+            else
+            {
+                valid.Add(o);
+            }
+        }
+
+        var successes = await StoreAsync(actor, valid, options, ct);
+        audit.Record(actor, "stix.import", "stix-bundle", document.BundleId ?? valid.FirstOrDefault()?.Id ?? "(none)", actor.OrganisationId, null, new
+        {
+            options.Tlp,
+            options.Communities,
+            options.Organisations,
+            options.Users,
+            options.PublicFeed,
+            Stored = successes.Where(s => s.Status == StixImportStatus.Stored).Select(s => $"{s.Id}@{s.Version}").Take(1000).ToList(),
+            Duplicates = successes.Count(s => s.Status == StixImportStatus.Duplicate),
+            Failed = failures.Select(f => f.Id ?? f.Path).Take(1000).ToList(),
+        });
+        await db.SaveChangesAsync(ct);
+        return new StixImportResult(document.BundleId, successes, failures);
+    }
+
+    /// <summary>
+    /// Revokes an object: a new version with <c>revoked: true</c> and <c>modified</c> now (spec 3.6), published with the
+    /// scope of the version it replaces. Only the organisation that published the latest version may revoke it.
+    /// </summary>
+    public async Task<StixObjectView> RevokeAsync(Actor actor, string stixId, CancellationToken ct)
+    {
+        ForbiddenException.ThrowUnless(AccessRules.CanPublishIntelligence(actor), "revoking intelligence needs the intel:write scope and a role other than read-only");
+        var latest = await db.StixObjects.Include(x => x.Terms).Where(x => x.StixId == stixId)
+            .OrderByDescending(x => x.VersionKey).FirstOrDefaultAsync(ct);
+        // Whoever cannot see the object learns nothing about it, not even that it exists.
+        if (latest is null || !AccessPolicy.MaySee(await principals.ForAsync(actor, ct), StixRows.Marking(latest)).Allowed)
+        {
+            throw new NotFoundException("STIX object", stixId);
+        }
+
+        ForbiddenException.ThrowUnless(latest.CreatorOrganisationId == actor.OrganisationId, "only the publishing organisation may revoke an object");
+        if (latest.Revoked)
+        {
+            return StixRows.View(latest);
+        }
+
+        if (latest.VersionKey.Length == 0)
+        {
+            throw new ValidationFailedException(stixId, "this object has no versions (no modified property) and cannot be revoked");
+        }
+
+        var node = JsonNode.Parse(latest.Raw)!.AsObject();
+        var now = time.GetUtcNow();
+        var previous = StixTimestamp.TryParse(latest.Modified, out var p) ? p.Value : DateTimeOffset.MinValue;
+        var modified = now > previous ? now : previous.AddMilliseconds(1);
+        node["modified"] = StixTimestamp.Format(modified);
+        node["revoked"] = true;
+        var revoked = StixObject.Parse(node.ToJsonString());
+        var options = new PublishOptions(latest.Tlp,
+            latest.Terms.Where(t => t.Kind == StixTermKind.ScopeCommunity).Select(t => Guid.Parse(t.Value)).ToList(),
+            latest.Terms.Where(t => t.Kind == StixTermKind.ScopeOrganisation).Select(t => Guid.Parse(t.Value)).ToList(),
+            latest.Terms.Where(t => t.Kind == StixTermKind.ScopeUser).Select(t => Guid.Parse(t.Value)).ToList(),
+            latest.PublishedToPublicFeed);
+        var entity = StixRows.ToEntity(revoked, options, latest.CreatorOrganisationId, now);
+        entity.IsLatest = true;
+        latest.IsLatest = false;
+        db.StixObjects.Add(entity);
+        audit.Record(actor, "stix.revoke", "stix-object", stixId, actor.OrganisationId, new { latest.Modified }, new { entity.Modified, Revoked = true });
+        await db.SaveChangesAsync(ct);
+        return StixRows.View(entity);
+    }
+
+    private async Task<List<StixImportSuccess>> StoreAsync(Actor actor, List<StixObject> objects, PublishOptions options, CancellationToken ct)
+    {
+        var successes = new List<StixImportSuccess>(objects.Count);
+        var now = time.GetUtcNow();
+        var existing = new Dictionary<string, List<StixObjectEntity>>(StringComparer.Ordinal);
+        var ids = objects.Select(o => o.Id!).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var chunk in ids.Chunk(500))
+        {
+            var rows = await db.StixObjects.Where(x => chunk.Contains(x.StixId)).ToListAsync(ct);
+            foreach (var row in rows)
+            {
+                if (!existing.TryGetValue(row.StixId, out var list))
+                {
+                    existing[row.StixId] = list = [];
+                }
+
+                list.Add(row);
+            }
+        }
+
+        foreach (var o in objects)
+        {
+            var key = StixRows.VersionKey(o);
+            if (!existing.TryGetValue(o.Id!, out var versions))
+            {
+                existing[o.Id!] = versions = [];
+            }
+
+            if (versions.Any(v => v.VersionKey == key))
+            {
+                successes.Add(new StixImportSuccess(o.Id!, o.Version?.Text, StixImportStatus.Duplicate));
+                continue;
+            }
+
+            var entity = StixRows.ToEntity(o, options, actor.OrganisationId, now);
+            var latest = versions.FirstOrDefault(v => v.IsLatest);
+            if (latest is null || string.CompareOrdinal(key, latest.VersionKey) > 0)
+            {
+                if (latest is not null)
+                {
+                    latest.IsLatest = false;
+                }
+
+                entity.IsLatest = true;
+            }
+
+            versions.Add(entity);
+            db.StixObjects.Add(entity);
+            successes.Add(new StixImportSuccess(o.Id!, o.Version?.Text, StixImportStatus.Stored));
+        }
+
+        return successes;
+    }
+
+    private async Task CheckScopeAsync(PublishOptions options, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var communities = (options.Communities ?? []).Distinct().ToList();
+        var known = await db.Communities.Where(c => communities.Contains(c.Id)).Select(c => c.Id).ToListAsync(ct);
+        foreach (var (c, i) in communities.Select((c, i) => (c, i)).Where(x => !known.Contains(x.c)))
+        {
+            errors[$"communities[{i}]"] = [$"unknown community {c}"];
+        }
+
+        var orgs = (options.Organisations ?? []).Distinct().ToList();
+        var knownOrgs = await db.Organisations.Where(o => orgs.Contains(o.Id)).Select(o => o.Id).ToListAsync(ct);
+        foreach (var (o, i) in orgs.Select((o, i) => (o, i)).Where(x => !knownOrgs.Contains(x.o)))
+        {
+            errors[$"organisations[{i}]"] = [$"unknown organisation {o}"];
+        }
+
+        var users = (options.Users ?? []).Distinct().ToList();
+        var knownUsers = await db.Users.Where(u => users.Contains(u.Id)).Select(u => u.Id).ToListAsync(ct);
+        foreach (var (u, i) in users.Select((u, i) => (u, i)).Where(x => !knownUsers.Contains(x.u)))
+        {
+            errors[$"users[{i}]"] = [$"unknown user {u}"];
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ValidationFailedException(errors);
+        }
+    }
+
+    /// <summary>"$.objects[3].created" → "$.objects[3]"; a lone object's issues all belong to "$".</summary>
+    private static string ObjectPathOf(string path) =>
+        path.StartsWith("$.objects[", StringComparison.Ordinal) ? path[..(path.IndexOf(']', StringComparison.Ordinal) + 1)] : "$";
+}

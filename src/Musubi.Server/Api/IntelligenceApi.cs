@@ -1,0 +1,134 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Musubi.Core;
+using Musubi.Core.Sharing;
+using Musubi.Infrastructure.Intelligence;
+using Musubi.Server.Auth;
+
+namespace Musubi.Server.Api;
+
+/// <summary>
+/// The STIX store over REST: publish a bundle, read an object (exactly as published), its versions, revoke, search.
+/// Every read goes through <see cref="StixReadService"/>, where the access policy decides each object.
+/// </summary>
+public static class IntelligenceApi
+{
+    public static RouteGroupBuilder MapIntelligenceApi(this RouteGroupBuilder api)
+    {
+        var intel = api.MapGroup("/intel").WithTags("Intelligence");
+
+        intel.MapPost("/objects", async (HttpContext http, StixImporter importer, string? tlp, [FromQuery] Guid[]? community,
+                [FromQuery] Guid[]? organisation, [FromQuery] Guid[]? user, bool? publicFeed, CancellationToken ct) =>
+            {
+                var options = new PublishOptions(ParseTlp(tlp), community ?? [], organisation ?? [], user ?? [], publicFeed ?? false);
+                var result = await importer.ImportAsync(http.RequireActor(), http.Request.Body, options, ct);
+                return TypedResults.Ok(new ImportResponse(result.BundleId, result.Stored, result.Duplicates, result.Failures.Count,
+                    result.Successes, result.Failures));
+            })
+            .Accepts<JsonElement>("application/stix+json", "application/json", "application/taxii+json")
+            .WithSummary("Publish a STIX 2.1 bundle (or one object) with a TLP and a sharing scope: valid objects are stored, invalid ones listed one by one.");
+
+        intel.MapGet("/objects/{id}", async (HttpContext http, StixReadService reads, string id, string? version, CancellationToken ct) =>
+            {
+                var view = await reads.GetAsync(http.RequireActor(), id, version, ct);
+                http.Response.Headers["X-Musubi-Tlp"] = TlpMarkings.Label(view.Tlp);
+                return Results.Text(view.Raw, "application/stix+json;version=2.1", Encoding.UTF8);
+            })
+            .WithSummary("An object's newest version the caller may see (or ?version=<modified>), byte for byte as published.");
+
+        intel.MapGet("/objects/{id}/versions", async (HttpContext http, StixReadService reads, string id, CancellationToken ct) =>
+            {
+                var versions = await reads.VersionsAsync(http.RequireActor(), id, ct);
+                return TypedResults.Ok(new VersionsResponse(id, versions.Select(v => new VersionItem(v.Version, v.DateAdded, v.Revoked, TlpMarkings.Label(v.Tlp), v.IsLatest)).ToList()));
+            })
+            .WithSummary("The versions of an object the caller may see, newest first.");
+
+        intel.MapPost("/objects/{id}/revoke", async (HttpContext http, StixImporter importer, string id, CancellationToken ct) =>
+            {
+                var view = await importer.RevokeAsync(http.RequireActor(), id, ct);
+                return TypedResults.Ok(new VersionItem(view.Version, view.DateAdded, view.Revoked, TlpMarkings.Label(view.Tlp), view.IsLatest));
+            })
+            .WithSummary("Revoke an object: a new version with revoked: true (the publishing organisation only).");
+
+        intel.MapGet("/search", async (HttpContext http, StixReadService reads, string? type, string? value, string? tlp, Guid? community,
+                string? label, string? createdBy, DateTimeOffset? modifiedSince, DateTimeOffset? modifiedUntil, bool? includeRevoked,
+                bool? allVersions, int? limit, long? after, CancellationToken ct) =>
+            {
+                if (limit is < 1 or > StixReadService.MaxLimit)
+                {
+                    throw new ValidationFailedException("limit", $"must be from 1 to {StixReadService.MaxLimit}");
+                }
+
+                var page = await reads.SearchAsync(http.RequireActor(), new StixSearchQuery(type, value, tlp is null ? null : ParseTlp(tlp), community,
+                    label, createdBy, modifiedSince, modifiedUntil, includeRevoked ?? false, allVersions ?? false, limit ?? 100, after), ct);
+                return new SearchResult(page);
+            })
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .WithSummary("Search by type, indicator value, TLP, community, label, creator and modification time; only what the caller may see.");
+
+        return api;
+    }
+
+    private static Tlp ParseTlp(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "clear" or "tlp:clear" or "white" => Tlp.Clear,
+        "green" or "tlp:green" => Tlp.Green,
+        "amber" or "tlp:amber" => Tlp.Amber,
+        "amber+strict" or "amber-strict" or "tlp:amber+strict" => Tlp.AmberStrict,
+        "red" or "tlp:red" => Tlp.Red,
+        null or "" => throw new ValidationFailedException("tlp", "is required: clear, green, amber, amber+strict or red"),
+        _ => throw new ValidationFailedException("tlp", $"'{text}' is not a TLP 2.0 level: clear, green, amber, amber+strict or red"),
+    };
+
+    public sealed record ImportResponse(string? BundleId, int Stored, int Duplicates, int Failed,
+        IReadOnlyList<StixImportSuccess> Successes, IReadOnlyList<StixImportFailure> Failures);
+
+    public sealed record VersionsResponse(string Id, IReadOnlyList<VersionItem> Versions);
+
+    public sealed record VersionItem(string? Version, DateTimeOffset DateAdded, bool Revoked, string Tlp, bool Latest);
+
+    /// <summary>Writes the page with each object's original JSON embedded as is (no re-serialisation).</summary>
+    private sealed class SearchResult(StixSearchPage page) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext http)
+        {
+            var buffer = new ArrayBufferWriter<byte>(16 * 1024);
+            await using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("items");
+                foreach (var item in page.Items)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("id", item.Id);
+                    w.WriteString("type", item.Type);
+                    w.WriteString("version", item.Version);
+                    w.WriteString("name", item.Name);
+                    w.WriteString("tlp", TlpMarkings.Label(item.Tlp));
+                    w.WriteBoolean("revoked", item.Revoked);
+                    w.WriteString("dateAdded", item.DateAdded);
+                    w.WritePropertyName("object");
+                    w.WriteRawValue(item.Raw, skipInputValidation: true);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                if (page.Next is { } next)
+                {
+                    w.WriteNumber("next", next);
+                }
+                else
+                {
+                    w.WriteNull("next");
+                }
+
+                w.WriteEndObject();
+            }
+
+            http.Response.ContentType = "application/json; charset=utf-8";
+            await http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
+        }
+    }
+}
