@@ -5,6 +5,7 @@ using Musubi.Infrastructure.Audit;
 using Musubi.Infrastructure.Constituency;
 using Musubi.Infrastructure.Data;
 using Musubi.Infrastructure.Identity;
+using Musubi.Infrastructure.Ledger;
 using Musubi.Infrastructure.Queueing;
 using Musubi.Core.Queueing;
 using Musubi.Infrastructure.Setup;
@@ -19,7 +20,7 @@ public static class InfrastructureServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddMusubiInfrastructure(
         this IServiceCollection services, DatabaseOptions database, IdentityOptions? identity = null, InitialiseOptions? setup = null,
-        QueueOptions? queue = null)
+        QueueOptions? queue = null, LedgerOptions? ledger = null)
     {
         services.AddMusubiDatabase(database);
         // Keys live in the database so every node (and the CLI) can read what another protected, e.g. TOTP secrets.
@@ -30,6 +31,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.TryAddScoped<IAuditContext>(_ => new FixedAuditContext(null));
         services.AddScoped<AuditTrail>();
         services.AddScoped<AuditQueryService>();
+        services.AddMusubiLedger(ledger);
         services.AddSingleton<OwnershipDirectory>();
         services.AddScoped<OrganisationService>();
         services.AddScoped<CommunityService>();

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Musubi.Infrastructure.Ledger;
 using Musubi.Infrastructure.Queueing;
 
 namespace Musubi.Infrastructure.Data;
@@ -22,6 +23,14 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<QueueMessageEntity> QueueMessages => Set<QueueMessageEntity>();
+    public DbSet<LedgerEntryEntity> LedgerEntries => Set<LedgerEntryEntity>();
+    public DbSet<LedgerStateEntity> LedgerState => Set<LedgerStateEntity>();
+    public DbSet<LedgerTileEntity> LedgerTiles => Set<LedgerTileEntity>();
+    public DbSet<LedgerKeyEntity> LedgerKeys => Set<LedgerKeyEntity>();
+    public DbSet<LedgerCheckpointEntity> LedgerCheckpoints => Set<LedgerCheckpointEntity>();
+    public DbSet<LedgerRetentionPolicyEntity> LedgerRetentionPolicies => Set<LedgerRetentionPolicyEntity>();
+    public DbSet<LedgerLegalHoldEntity> LedgerLegalHolds => Set<LedgerLegalHoldEntity>();
+    public DbSet<LedgerAlertEntity> LedgerAlerts => Set<LedgerAlertEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -156,18 +165,20 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
             e.HasIndex(x => new { x.Topic, x.VisibleAtTicks, x.Id });
             e.HasIndex(x => new { x.Topic, x.DeduplicationKey }).IsUnique();
         });
+
+        LedgerModel.Configure(b);
     }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
         GuardAppendOnly();
-        return base.SaveChanges(acceptAllChangesOnSuccess);
+        return LedgerIndexAssigner.SaveChanges(this, () => base.SaveChanges(acceptAllChangesOnSuccess));
     }
 
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         GuardAppendOnly();
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        return LedgerIndexAssigner.SaveChangesAsync(this, () => base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken), cancellationToken);
     }
 
     private void GuardAppendOnly()
