@@ -62,7 +62,7 @@ public sealed class LedgerExporter(MusubiDbContext db, LedgerTree tree, LedgerCh
                     foreach (var r in rows)
                     {
                         removed += r.Payload is null ? 1 : 0;
-                        yield return new BundleEntry((ulong)r.Index, r.Payload, r.Payload is null ? r.PayloadRemovedReason ?? "removed" : null);
+                        yield return Entry(r.Index, r.Payload, r.PayloadRemovedReason);
                     }
 
                     done += rows.Count;
@@ -97,7 +97,7 @@ public sealed class LedgerExporter(MusubiDbContext db, LedgerTree tree, LedgerCh
         await foreach (var r in query.OrderBy(e => e.Index).Select(e => new { e.Index, e.Payload, e.PayloadRemovedReason }).AsAsyncEnumerable().WithCancellation(ct))
         {
             removedSparse += r.Payload is null ? 1 : 0;
-            entries.Add(new BundleEntry((ulong)r.Index, r.Payload, r.Payload is null ? r.PayloadRemovedReason ?? "removed" : null));
+            entries.Add(Entry(r.Index, r.Payload, r.PayloadRemovedReason));
             if (entries.Count % Batch == 0)
             {
                 progress?.Report(new LedgerExportProgress(entries.Count, total));
@@ -109,6 +109,10 @@ public sealed class LedgerExporter(MusubiDbContext db, LedgerTree tree, LedgerCh
         return new LedgerExportResult("sparse", size, entries.Count, entries.Count > 0 ? (long)entries[0].Index : null,
             entries.Count > 0 ? (long)entries[^1].Index : null, removedSparse, checkpoint.Note);
     }
+
+    // A null byte[] would convert to an empty payload, not to "removed".
+    private static BundleEntry Entry(long index, byte[]? payload, string? reason) =>
+        payload is null ? new BundleEntry((ulong)index, null, reason ?? "removed") : new BundleEntry((ulong)index, payload, null);
 
     private static void Validate(LedgerExportRequest r)
     {

@@ -88,7 +88,10 @@ public sealed class LedgerMonitor(
             }
         }
 
-        // 3. Recompute from the stored leaves: roots at every checkpoint size, tiles' leaves, payloads.
+        // 3. Every tile hash above level 0 is the root of the full tile below it.
+        await CheckTilesAsync(hashes.TreeSize, findings, ct);
+
+        // 4. Recompute from the stored leaves: roots at every checkpoint size, tiles' leaves, payloads.
         var builder = new MerkleRootBuilder();
         var next = 0;
         var tileLeaves = new byte[Chunk * MerkleHash.Size];
@@ -150,6 +153,35 @@ public sealed class LedgerMonitor(
         var state = await db.LedgerState.AsNoTracking().SingleAsync(s => s.Id == LedgerStateEntity.SingletonId, ct);
         return new MonitorStatusDto(state.MonitorCheckedAt, state.MonitorOk, state.MonitorMessage, state.MonitorCheckedSize, state.TreeSize, state.NextIndex,
             await checkpoints.LatestAsync(ct));
+    }
+
+    private async Task CheckTilesAsync(ulong treeSize, List<LedgerFinding> findings, CancellationToken ct)
+    {
+        for (var level = 1; TiledHashSource.Width(level, 0, treeSize) > 0; level++)
+        {
+            for (ulong index = 0; TiledHashSource.Width(level, index, treeSize) is var width && width > 0; index++)
+            {
+                var parent = await db.LedgerTiles.AsNoTracking().Where(t => t.Level == level && t.Index == (long)index).Select(t => t.Hashes).SingleOrDefaultAsync(ct);
+                long lo = (long)index * TiledHashSource.TileWidth, hi = lo + width;
+                var children = await db.LedgerTiles.AsNoTracking().Where(t => t.Level == level - 1 && t.Index >= lo && t.Index < hi)
+                    .Select(t => new { t.Index, t.Hashes }).ToDictionaryAsync(t => t.Index, t => t.Hashes, ct);
+                for (var j = 0; j < width; j++)
+                {
+                    var childPath = TiledHashSource.Path(level - 1, (ulong)(lo + j), TiledHashSource.TileWidth);
+                    if (parent is null || parent.Length < (j + 1) * MerkleHash.Size || !children.TryGetValue(lo + j, out var child)
+                        || child.Length != TiledHashSource.TileWidth * MerkleHash.Size)
+                    {
+                        findings.Add(new("tile-missing", $"tile {TiledHashSource.Path(level, index, width)} or {childPath} is missing or short"));
+                        continue;
+                    }
+
+                    if (!MerkleTree.ComputeRoot(child).AsSpan().SequenceEqual(parent.AsSpan(j * MerkleHash.Size, MerkleHash.Size)))
+                    {
+                        findings.Add(new("tile-changed", $"hash {j} of tile {TiledHashSource.Path(level, index, width)} is not the root of tile {childPath}: one of them was changed"));
+                    }
+                }
+            }
+        }
     }
 
     private static int CheckRoots(MerkleRootBuilder builder, List<(long Size, byte[] Root)> signed, int next, List<LedgerFinding> findings)
