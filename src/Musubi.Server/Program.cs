@@ -2,11 +2,13 @@ using Microsoft.AspNetCore.Http.Features;
 using Musubi.Infrastructure;
 using Musubi.Infrastructure.Audit;
 using Musubi.Infrastructure.Data;
+using Musubi.Infrastructure.Ledger;
 using Musubi.Infrastructure.Setup;
 using Musubi.Server.Api;
 using Musubi.Server.Auth;
 using Musubi.Server.Components;
 using Musubi.Server.Hosting;
+using Musubi.Server.Ledger;
 using Musubi.Server.Ui;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -23,10 +25,13 @@ builder.WebHost.ConfigureKestrel(k =>
 builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = RequestSizeLimit.MaxBytes);
 
 var dataDirectory = MusubiHost.DataDirectory(builder.Configuration);
+var ledgerOptions = builder.Configuration.GetSection(LedgerOptions.Section).Get<LedgerOptions>() ?? new LedgerOptions();
 builder.Services.AddMusubiInfrastructure(
     MusubiHost.DatabaseOptions(builder.Configuration, dataDirectory),
     MusubiHost.IdentityOptions(builder.Configuration),
-    MusubiHost.SetupOptions(builder.Configuration));
+    MusubiHost.SetupOptions(builder.Configuration),
+    ledger: ledgerOptions);
+builder.Services.AddLedgerJobs(ledgerOptions);
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<IAuditContext, HttpAuditContext>();
 builder.Services.AddMusubiAuth();
@@ -82,6 +87,7 @@ api.MapOrganisationsApi();
 api.MapCommunitiesApi();
 api.MapIdentityApi();
 api.MapAuditApi();
+api.MapLedgerApi();
 app.MapMusubiOpenApi();
 app.MapMusubiUi();
 app.MapStaticAssets();

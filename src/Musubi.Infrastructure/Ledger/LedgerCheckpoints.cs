@@ -20,6 +20,18 @@ public sealed class LedgerCheckpoints(MusubiDbContext db, LedgerTree tree, IData
     /// <summary>The signing key, created if there is none yet.</summary>
     public async Task<(LedgerKeyEntity Row, NoteSigner Signer)> SignerAsync(CancellationToken ct)
     {
+        var row = await db.LedgerKeys.AsNoTracking().OrderBy(k => k.CreatedAt).FirstOrDefaultAsync(ct) ?? await CreateKeyAsync(ct);
+        var secret = protection.CreateProtector(Purpose).Unprotect(row.PrivateKeyProtected);
+        return NoteSigner.TryParse(secret, out var signer, out var error)
+            ? (row, signer!)
+            : throw new InvalidDataException($"The ledger signing key cannot be read: {error}");
+    }
+
+    /// <summary>Under the counter row's lock, so two nodes (or the job and a request) starting together make one key.</summary>
+    private async Task<LedgerKeyEntity> CreateKeyAsync(CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await LedgerSql.LockAsync(db, ct);
         var row = await db.LedgerKeys.AsNoTracking().OrderBy(k => k.CreatedAt).FirstOrDefaultAsync(ct);
         if (row is null)
         {
@@ -33,10 +45,8 @@ public sealed class LedgerCheckpoints(MusubiDbContext db, LedgerTree tree, IData
             await db.SaveChangesAsync(ct);
         }
 
-        var secret = protection.CreateProtector(Purpose).Unprotect(row.PrivateKeyProtected);
-        return NoteSigner.TryParse(secret, out var signer, out var error)
-            ? (row, signer!)
-            : throw new InvalidDataException($"The ledger signing key cannot be read: {error}");
+        await tx.CommitAsync(ct);
+        return row;
     }
 
     /// <summary>The public key as a signed-note verifier key (<c>name+keyid+base64</c>).</summary>

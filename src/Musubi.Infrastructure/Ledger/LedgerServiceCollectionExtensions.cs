@@ -17,6 +17,7 @@ public static class LedgerServiceCollectionExtensions
         services.AddScoped<LedgerExporter>();
         services.AddScoped<LedgerRetention>();
         services.AddScoped<LedgerMonitor>();
+        services.AddScoped<LedgerAdministration>();
         return services;
     }
 }
