@@ -30,17 +30,19 @@ public sealed class LedgerCheckpoints(MusubiDbContext db, LedgerTree tree, IData
     /// <summary>Under the counter row's lock, so two nodes (or the job and a request) starting together make one key.</summary>
     private async Task<LedgerKeyEntity> CreateKeyAsync(CancellationToken ct)
     {
+        // Protected before the lock: data protection may write its own key ring to the database on first use.
+        using var fresh = NoteSigner.Generate(options.Origin);
+        var candidate = new LedgerKeyEntity
+        {
+            Id = Guid.NewGuid(), Name = fresh.KeyName, PublicKey = fresh.Verifier.PublicKeyBytes, CreatedAt = time.GetUtcNow(),
+            PrivateKeyProtected = protection.CreateProtector(Purpose).Protect(fresh.ToSecretString()),
+        };
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await LedgerSql.LockAsync(db, ct);
         var row = await db.LedgerKeys.AsNoTracking().OrderBy(k => k.CreatedAt).FirstOrDefaultAsync(ct);
         if (row is null)
         {
-            using var fresh = NoteSigner.Generate(options.Origin);
-            row = new LedgerKeyEntity
-            {
-                Id = Guid.NewGuid(), Name = fresh.KeyName, PublicKey = fresh.Verifier.PublicKeyBytes, CreatedAt = time.GetUtcNow(),
-                PrivateKeyProtected = protection.CreateProtector(Purpose).Protect(fresh.ToSecretString()),
-            };
+            row = candidate;
             db.LedgerKeys.Add(row);
             await db.SaveChangesAsync(ct);
         }

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Musubi.Core;
 using Musubi.Core.Identity;
+using Musubi.Infrastructure.Audit;
 using Musubi.Infrastructure.Data;
 using Musubi.Ledger.Bundles;
 
@@ -21,7 +22,7 @@ public sealed record LedgerExportProgress(long Done, long Total);
 public sealed record LedgerExportResult(string Mode, long TreeSize, long Entries, long? First, long? Last, long PayloadsRemoved, string Checkpoint);
 
 /// <summary>Writes the self-contained bundle that <c>musubi ledger verify</c> checks offline (docs/LEDGER-FORMAT.md §5).</summary>
-public sealed class LedgerExporter(MusubiDbContext db, LedgerTree tree, LedgerCheckpoints checkpoints, TimeProvider time)
+public sealed class LedgerExporter(MusubiDbContext db, LedgerTree tree, LedgerCheckpoints checkpoints, AuditTrail audit, TimeProvider time)
 {
     /// <summary>Entries in a sparse bundle (each carries its own proof).</summary>
     public const int MaxSparseEntries = 1_000_000;
@@ -71,7 +72,7 @@ public sealed class LedgerExporter(MusubiDbContext db, LedgerTree tree, LedgerCh
             }
 
             LedgerBundle.WriteRange(output, hashes, checkpoint.Note, verifier, (ulong)Math.Min(first, size), (ulong)count, Entries(), options);
-            return new LedgerExportResult("range", size, count, count > 0 ? first : null, count > 0 ? last : null, removed, checkpoint.Note);
+            return await AuditedAsync(actor, request, organisation, new LedgerExportResult("range", size, count, count > 0 ? first : null, count > 0 ? last : null, removed, checkpoint.Note), ct);
         }
 
         var query = db.LedgerEntries.AsNoTracking().Where(e => e.Index >= first && e.Index <= last);
@@ -106,8 +107,17 @@ public sealed class LedgerExporter(MusubiDbContext db, LedgerTree tree, LedgerCh
 
         LedgerBundle.WriteSparse(output, hashes, checkpoint.Note, verifier, entries, options);
         progress?.Report(new LedgerExportProgress(entries.Count, total));
-        return new LedgerExportResult("sparse", size, entries.Count, entries.Count > 0 ? (long)entries[0].Index : null,
-            entries.Count > 0 ? (long)entries[^1].Index : null, removedSparse, checkpoint.Note);
+        return await AuditedAsync(actor, request, organisation, new LedgerExportResult("sparse", size, entries.Count, entries.Count > 0 ? (long)entries[0].Index : null,
+            entries.Count > 0 ? (long)entries[^1].Index : null, removedSparse, checkpoint.Note), ct);
+    }
+
+    /// <summary>Who exported what is itself a ledger entry (after the bundle's checkpoint, so the next export holds it).</summary>
+    private async Task<LedgerExportResult> AuditedAsync(Actor actor, LedgerExportRequest request, Guid? organisation, LedgerExportResult result, CancellationToken ct)
+    {
+        audit.Record(actor, "ledger.export", "ledger", result.TreeSize.ToString(System.Globalization.CultureInfo.InvariantCulture), organisation, null,
+            new { request.FromIndex, request.ToIndex, request.From, request.To, organisation, request.Category, request.Description, result.Mode, result.Entries, result.First, result.Last });
+        await db.SaveChangesAsync(ct);
+        return result;
     }
 
     // A null byte[] would convert to an empty payload, not to "removed".
