@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Musubi.Infrastructure.Constituency.Exchange;
 using Musubi.Infrastructure.Data;
 using Musubi.Ledger;
 
@@ -41,7 +40,7 @@ public sealed class LedgerService(MusubiDbContext db, TimeProvider time) : ILedg
                 rows[i].Index = first + i;
             }
 
-            await BulkInsert.InsertAsync(db, rows, null, ct, p => p.Name != nameof(LedgerEntryEntity.Id));
+            await LedgerBulkWriter.InsertAsync(db, rows, ct);
             if (ownTransaction)
             {
                 await tx.CommitAsync(ct);

@@ -22,7 +22,7 @@ internal static class BulkInsert
     private const int SqliteRows = 64;
     private const int OtherRows = 1000;
 
-    public static async Task InsertAsync<T>(DbContext db, IReadOnlyList<T> rows, Action<int>? inserted, CancellationToken ct, Func<IProperty, bool>? include = null)
+    public static async Task InsertAsync<T>(DbContext db, IReadOnlyList<T> rows, Action<int>? inserted, CancellationToken ct)
         where T : class
     {
         if (rows.Count == 0)
@@ -33,7 +33,7 @@ internal static class BulkInsert
         var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the model");
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
         var sql = db.GetService<ISqlGenerationHelper>();
-        var properties = entity.GetProperties().Where(p => include?.Invoke(p) ?? true).ToList();
+        var properties = entity.GetProperties().ToList();
         var mappings = properties.Select(p => p.GetRelationalTypeMapping()).ToList();
         var head = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", properties.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!)))}) VALUES ";
         var perStatement = db.Database.IsSqlite() ? SqliteRows : OtherRows;
