@@ -40,6 +40,14 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<SignInService>();
         services.AddScoped<TokenService>();
         services.AddScoped<DatabaseInitialiser>();
+        services.TryAddSingleton(new Incidents.IncidentOptions());
+        services.AddScoped<Incidents.IncidentService>();
+        services.AddScoped<Incidents.IncidentMetrics>();
+        services.AddScoped<Incidents.ExerciseService>();
+        services.AddScoped<Incidents.DeadlineMonitor>();
+        services.TryAddSingleton(new Notifications.SmtpOptions());
+        services.AddScoped<Notifications.NotificationService>();
+        services.AddScoped<Notifications.NotificationMailer>();
         queue ??= new QueueOptions();
         services.TryAddSingleton(queue);
         if (queue.IsNats)

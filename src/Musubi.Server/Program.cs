@@ -41,6 +41,10 @@ builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true)
 builder.Services.ConfigureHttpJsonOptions(o => MusubiJson.Apply(o.SerializerOptions));
 builder.Services.AddMusubiOpenApi();
 builder.Services.AddMusubiUi();
+builder.Services.AddHostedService<Musubi.Server.Workers.ExerciseWorker>();
+builder.Services.AddHostedService<Musubi.Server.Workers.NotificationWorker>();
+builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastructure.Notifications.SmtpOptions.Section).Get<Musubi.Infrastructure.Notifications.SmtpOptions>()
+    ?? new Musubi.Infrastructure.Notifications.SmtpOptions());
 
 var app = builder.Build();
 
@@ -87,6 +91,8 @@ api.MapOrganisationsApi();
 api.MapCommunitiesApi();
 api.MapIdentityApi();
 api.MapAuditApi();
+api.MapIncidentsApi();
+api.MapNotificationsApi();
 api.MapLedgerApi();
 app.MapMusubiOpenApi();
 app.MapMusubiUi();

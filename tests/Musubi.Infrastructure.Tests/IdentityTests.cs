@@ -105,7 +105,7 @@ public sealed class IdentityTests(PostgresServer postgres)
         Assert.Contains("scopes[0]", ex.Errors.Keys);
 
         var ok = await host.Run(sp => tokens(sp).CreateAsync(analyst, new TokenInput("read", null, null, null), None));
-        Assert.Equal([Scopes.ConstituencyRead], ok.Token.Scopes);
+        Assert.Equal(AccessRules.GrantableScopes(Role.Analyst), ok.Token.Scopes);
         await host.Run(sp => sp.GetRequiredService<UserService>().UpdateAsync(host.Admin, analyst.UserId, new UserUpdate(null, null, null, true), None));
         Assert.Null(await host.Run(sp => tokens(sp).AuthenticateAsync(ok.Secret, None)));
     }

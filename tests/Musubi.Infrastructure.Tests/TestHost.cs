@@ -39,7 +39,8 @@ public sealed class TestHost : IAsyncDisposable
     /// <summary>The seeded platform administrator.</summary>
     public Actor Admin { get; }
 
-    public static async Task<TestHost> StartAsync(DatabaseProvider provider, PostgresServer postgres, string? adminPassword = AdminPassword)
+    public static async Task<TestHost> StartAsync(DatabaseProvider provider, PostgresServer postgres, string? adminPassword = AdminPassword,
+        Action<IServiceCollection>? configure = null)
     {
         var options = provider == DatabaseProvider.Postgres
             ? new DatabaseOptions { Provider = "postgres", ConnectionString = await postgres.CreateDatabaseAsync("infra") }
@@ -55,6 +56,7 @@ public sealed class TestHost : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
         services.AddLogging();
+        configure?.Invoke(services);
         services.AddMusubiInfrastructure(options,
             new IdentityOptions { Argon2MemoryKiB = 1024, Argon2Iterations = 1 },
             new InitialiseOptions { AdminPassword = adminPassword });

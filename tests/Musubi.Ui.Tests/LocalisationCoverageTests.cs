@@ -44,6 +44,12 @@ public sealed partial class LocalisationCoverageTests
         Check(Enum.GetValues<ContactRole>(), EnumText.Names);
         Check(Enum.GetValues<CommunityKind>(), EnumText.Names);
         Check(Enum.GetValues<NetworkKind>(), EnumText.Names);
+        Check(Enum.GetValues<Musubi.Core.Incidents.IncidentStatus>(), EnumText.Names);
+        Check(Enum.GetValues<Musubi.Core.Incidents.Severity>(), EnumText.Names);
+        Check(Enum.GetValues<Musubi.Core.Incidents.IncidentRole>(), EnumText.Names);
+        Check(Enum.GetValues<Musubi.Core.Incidents.IncidentLayer>(), EnumText.Names);
+        Check(Enum.GetValues<Musubi.Core.Incidents.DataSensitivity>(), EnumText.Names);
+        Check(Enum.GetValues<Musubi.Core.Incidents.DeadlineState>(), EnumText.Names);
         Assert.Empty(missing);
 
         void Check<T>(T[] values, Func<T, (string En, string Ja)> names)

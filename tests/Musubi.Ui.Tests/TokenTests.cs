@@ -9,7 +9,7 @@ namespace Musubi.Ui.Tests;
 /// <summary>A token made on the tokens page is shown once, works for the REST API within its scopes, and stops when revoked.</summary>
 public sealed class TokenTests(UiApp app) : IClassFixture<UiApp>
 {
-    private static readonly string[] ScopesToUntick = ["constituency-write", "users-read", "users-write", "audit-read"];
+    private static readonly string[] ScopesToUntick = ["constituency-write", "users-read", "users-write", "audit-read", "incidents-read", "incidents-write"];
 
     [Fact]
     public async Task Token_created_in_the_ui_is_shown_once_and_works_for_the_api_until_revoked()

@@ -65,6 +65,21 @@ public static class AccessRules
     public static IReadOnlyList<string> GrantableScopes(Role role) => role switch
     {
         Role.PlatformAdmin or Role.OrgAdmin => Scopes.All,
-        _ => [Scopes.ConstituencyRead],
+        Role.Analyst or Role.Service => [Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IncidentsWrite],
+        _ => [Scopes.ConstituencyRead, Scopes.IncidentsRead],
     };
+
+    /// <summary>Seeing incidents at all; which incidents and how much of each is <c>IncidentLayers.LayerFor</c>.</summary>
+    public static bool CanReadIncidents(Actor actor) => actor.HasScope(Scopes.IncidentsRead);
+
+    /// <summary>Reporting an incident (web form, API) or opening one: anyone who acts for an organisation, not read-only users.</summary>
+    public static bool CanReportIncident(Actor actor) => actor.HasScope(Scopes.IncidentsWrite) && actor.Role != Role.ReadOnly;
+
+    /// <summary>Working an incident (status, teams, tasks, severity, merging, publishing) needs the full layer.</summary>
+    public static bool CanWorkIncident(Actor actor, Incidents.IncidentLayer layer) =>
+        CanReportIncident(actor) && layer == Incidents.IncidentLayer.Full;
+
+    /// <summary>Adding notes and evidence: responders, and police or defence on the case.</summary>
+    public static bool CanAddIncidentEvidence(Actor actor, Incidents.IncidentLayer layer) =>
+        CanReportIncident(actor) && layer >= Incidents.IncidentLayer.LawEnforcement;
 }

@@ -11,11 +11,13 @@ public static class Scopes
     public const string UsersRead = "users:read";
     public const string UsersWrite = "users:write";
     public const string AuditRead = "audit:read";
+    public const string IncidentsRead = "incidents:read";
+    public const string IncidentsWrite = "incidents:write";
     public const string LedgerRead = "ledger:read";
     public const string LedgerAdmin = "ledger:admin";
 
     public static readonly IReadOnlyList<string> All =
-        [ConstituencyRead, ConstituencyWrite, UsersRead, UsersWrite, AuditRead, LedgerRead, LedgerAdmin];
+        [ConstituencyRead, ConstituencyWrite, UsersRead, UsersWrite, AuditRead, IncidentsRead, IncidentsWrite, LedgerRead, LedgerAdmin];
 
     public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
 }

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Musubi.Infrastructure.Incidents;
+using Musubi.Infrastructure.Notifications;
 using Musubi.Infrastructure.Ledger;
 using Musubi.Infrastructure.Queueing;
 
@@ -23,6 +25,13 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
     public DbSet<AuditEntryEntity> AuditEntries => Set<AuditEntryEntity>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<QueueMessageEntity> QueueMessages => Set<QueueMessageEntity>();
+    public DbSet<IncidentEntity> Incidents => Set<IncidentEntity>();
+    public DbSet<IncidentTaskEntity> IncidentTasks => Set<IncidentTaskEntity>();
+    public DbSet<IncidentTimelineEntity> IncidentTimeline => Set<IncidentTimelineEntity>();
+    public DbSet<IncidentEvidenceEntity> IncidentEvidence => Set<IncidentEvidenceEntity>();
+    public DbSet<IncidentCounterEntity> IncidentCounters => Set<IncidentCounterEntity>();
+    public DbSet<ExerciseRunEntity> ExerciseRuns => Set<ExerciseRunEntity>();
+    public DbSet<ExerciseDeliveryEntity> ExerciseDeliveries => Set<ExerciseDeliveryEntity>();
     public DbSet<LedgerEntryEntity> LedgerEntries => Set<LedgerEntryEntity>();
     public DbSet<LedgerStateEntity> LedgerState => Set<LedgerStateEntity>();
     public DbSet<LedgerTileEntity> LedgerTiles => Set<LedgerTileEntity>();
@@ -166,6 +175,9 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
             e.HasIndex(x => new { x.Topic, x.DeduplicationKey }).IsUnique();
         });
 
+        IncidentModel.Configure(b);
+        ExerciseModel.Configure(b);
+        NotificationModel.Configure(b);
         LedgerModel.Configure(b);
     }
 
@@ -188,6 +200,14 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
             if (entry.State is EntityState.Modified or EntityState.Deleted)
             {
                 throw new InvalidOperationException("The audit trail is append-only: audit entries cannot be changed or deleted.");
+            }
+        }
+
+        foreach (var entry in ChangeTracker.Entries().Where(e => e.Entity is IncidentTimelineEntity or IncidentEvidenceEntity))
+        {
+            if (entry.State is EntityState.Modified)
+            {
+                throw new InvalidOperationException("Incident timelines and evidence are append-only: entries cannot be changed.");
             }
         }
     }

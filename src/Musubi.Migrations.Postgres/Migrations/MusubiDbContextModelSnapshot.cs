@@ -447,6 +447,409 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseDeliveryEntity", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("InjectId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset>("DeliveredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("RunId", "InjectId");
+
+                    b.ToTable("exercise_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseParticipantEntity", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Role")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid>("OrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("RunId", "Role");
+
+                    b.HasIndex("OrganisationId");
+
+                    b.ToTable("exercise_participants", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseRunEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ScenarioId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("ScenarioText")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("StartedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("StartedByOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("StartedByUserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EndedAt");
+
+                    b.ToTable("exercise_runs", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCommunityEntity", b =>
+                {
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("IncidentId", "CommunityId");
+
+                    b.HasIndex("CommunityId");
+
+                    b.ToTable("incident_communities", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCounterEntity", b =>
+                {
+                    b.Property<int>("Year")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Last")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Year");
+
+                    b.ToTable("incident_counters", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("AssetCriticality")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Classification")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)");
+
+                    b.Property<DateTimeOffset?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ComputedSeverity")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset?>("ContainedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("CoordinatingOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("CriticalInfrastructure")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("DataSensitivity")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)");
+
+                    b.Property<DateTimeOffset?>("EradicatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("IndicatorConfidence")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("IsExercise")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid?>("MergedIntoId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("RecoveredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("ReportedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("ReportedByOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ReportedByUserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("RiskScore")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("SeverityOverride")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("SeverityOverrideReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("Tlp")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset?>("TriagedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CoordinatingOrganisationId");
+
+                    b.HasIndex("Reference")
+                        .IsUnique();
+
+                    b.HasIndex("ReportedAt");
+
+                    b.HasIndex("ReportedByOrganisationId");
+
+                    b.HasIndex("Status", "Severity");
+
+                    b.ToTable("incidents", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEvidenceEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("AddedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("AddedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("AddedByOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId");
+
+                    b.ToTable("incident_evidence", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentOrganisationEntity", b =>
+                {
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("OrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("IncidentId", "OrganisationId");
+
+                    b.HasIndex("OrganisationId");
+
+                    b.ToTable("incident_organisations", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTaskEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("DoneAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("DueAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("OwnerOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("OwnerUserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId");
+
+                    b.ToTable("incident_tasks", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTeamEntity", b =>
+                {
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("OrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("AssignedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("IncidentId", "OrganisationId");
+
+                    b.HasIndex("OrganisationId");
+
+                    b.ToTable("incident_teams", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTimelineEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ActorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("ActorOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ActorUserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Layer")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId", "Id");
+
+                    b.ToTable("incident_timeline", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerAlertEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -720,6 +1123,64 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.ToTable("ledger_tiles", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Notifications.NotificationEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DedupeKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int>("EmailAttempts")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("EmailedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("IsExercise")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset?>("ReadAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Email");
+
+                    b.HasIndex("UserId", "DedupeKey")
+                        .IsUnique();
+
+                    b.HasIndex("UserId", "ReadAt");
+
+                    b.ToTable("notifications", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Queueing.QueueMessageEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -833,6 +1294,117 @@ namespace Musubi.Migrations.Postgres.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseDeliveryEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.ExerciseRunEntity", null)
+                        .WithMany("Deliveries")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseParticipantEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("OrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Incidents.ExerciseRunEntity", null)
+                        .WithMany("Participants")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCommunityEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Data.CommunityEntity", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany("SharedWith")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("CoordinatingOrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ReportedByOrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEvidenceEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentOrganisationEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany("Affected")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("OrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTaskEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTeamEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany("Teams")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("OrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTimelineEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerEntryEntity", b =>
                 {
                     b.HasOne("Musubi.Infrastructure.Data.AuditEntryEntity", "AuditEntry")
@@ -841,6 +1413,15 @@ namespace Musubi.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Restrict);
 
                     b.Navigation("AuditEntry");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Notifications.NotificationEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Data.UserEntity", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Musubi.Infrastructure.Data.CommunityEntity", b =>
@@ -855,6 +1436,22 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.Navigation("Memberships");
 
                     b.Navigation("Networks");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseRunEntity", b =>
+                {
+                    b.Navigation("Deliveries");
+
+                    b.Navigation("Participants");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEntity", b =>
+                {
+                    b.Navigation("Affected");
+
+                    b.Navigation("SharedWith");
+
+                    b.Navigation("Teams");
                 });
 #pragma warning restore 612, 618
         }

@@ -83,13 +83,33 @@ public sealed class AccessRulesTests
     }
 
     [Fact]
-    public void Ordinary_users_may_grant_only_the_read_scope_to_their_tokens()
+    public void Ordinary_users_may_grant_only_directory_reading_and_incident_work_to_their_tokens()
     {
         Assert.Equal(Scopes.All, AccessRules.GrantableScopes(Role.PlatformAdmin));
         Assert.Equal(Scopes.All, AccessRules.GrantableScopes(Role.OrgAdmin));
-        foreach (var role in new[] { Role.Analyst, Role.ReadOnly, Role.Service })
+        foreach (var role in new[] { Role.Analyst, Role.Service })
         {
-            Assert.Equal([Scopes.ConstituencyRead], AccessRules.GrantableScopes(role));
+            Assert.Equal([Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IncidentsWrite], AccessRules.GrantableScopes(role));
         }
+
+        Assert.Equal([Scopes.ConstituencyRead, Scopes.IncidentsRead], AccessRules.GrantableScopes(Role.ReadOnly));
+    }
+
+    [Fact]
+    public void Incidents_are_worked_by_responders_with_the_write_scope_and_evidence_also_comes_from_police()
+    {
+        var analyst = new Actor(Guid.NewGuid(), "a", Guid.NewGuid(), Role.Analyst);
+        var reader = analyst with { Role = Role.ReadOnly };
+        var readToken = analyst with { Scopes = new HashSet<string> { Scopes.IncidentsRead } };
+        Assert.True(AccessRules.CanReportIncident(analyst));
+        Assert.False(AccessRules.CanReportIncident(reader));
+        Assert.False(AccessRules.CanReportIncident(readToken));
+        Assert.True(AccessRules.CanReadIncidents(readToken));
+        Assert.False(AccessRules.CanReadIncidents(analyst with { Scopes = new HashSet<string> { Scopes.ConstituencyRead } }));
+        Assert.True(AccessRules.CanWorkIncident(analyst, Core.Incidents.IncidentLayer.Full));
+        Assert.False(AccessRules.CanWorkIncident(analyst, Core.Incidents.IncidentLayer.LawEnforcement));
+        Assert.True(AccessRules.CanAddIncidentEvidence(analyst, Core.Incidents.IncidentLayer.LawEnforcement));
+        Assert.False(AccessRules.CanAddIncidentEvidence(analyst, Core.Incidents.IncidentLayer.Technical));
+        Assert.False(AccessRules.CanAddIncidentEvidence(reader, Core.Incidents.IncidentLayer.Full));
     }
 }

@@ -11,8 +11,8 @@ using Musubi.Infrastructure.Data;
 namespace Musubi.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(MusubiDbContext))]
-    [Migration("20261126001546_Ledger")]
-    partial class Ledger
+    [Migration("20261126011727_Notifications")]
+    partial class Notifications
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -441,129 +441,408 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.ToTable("users", (string)null);
                 });
 
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerAlertEntity", b =>
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseDeliveryEntity", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InjectId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DeliveredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("IncidentId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RunId", "InjectId");
+
+                    b.ToTable("exercise_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseParticipantEntity", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Role")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganisationId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RunId", "Role");
+
+                    b.HasIndex("OrganisationId");
+
+                    b.ToTable("exercise_participants", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseRunEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ScenarioId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ScenarioText")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StartedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("StartedByOrganisationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("StartedByUserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EndedAt");
+
+                    b.ToTable("exercise_runs", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCommunityEntity", b =>
+                {
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("IncidentId", "CommunityId");
+
+                    b.HasIndex("CommunityId");
+
+                    b.ToTable("incident_communities", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCounterEntity", b =>
+                {
+                    b.Property<int>("Year")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Last")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Year");
+
+                    b.ToTable("incident_counters", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("AssetCriticality")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Classification")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ClosedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ComputedSeverity")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ContainedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CoordinatingOrganisationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("CriticalInfrastructure")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DataSensitivity")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EradicatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("IndicatorConfidence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsExercise")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("MergedIntoId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RecoveredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReportedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ReportedByOrganisationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ReportedByUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RiskScore")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SeverityOverride")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SeverityOverrideReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Tlp")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("TriagedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CoordinatingOrganisationId");
+
+                    b.HasIndex("Reference")
+                        .IsUnique();
+
+                    b.HasIndex("ReportedAt");
+
+                    b.HasIndex("ReportedByOrganisationId");
+
+                    b.HasIndex("Status", "Severity");
+
+                    b.ToTable("incidents", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEvidenceEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AddedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AddedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("AddedByOrganisationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId");
+
+                    b.ToTable("incident_evidence", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentOrganisationEntity", b =>
+                {
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganisationId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("IncidentId", "OrganisationId");
+
+                    b.HasIndex("OrganisationId");
+
+                    b.ToTable("incident_organisations", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTaskEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DoneAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DueAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OwnerOrganisationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("OwnerUserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId");
+
+                    b.ToTable("incident_tasks", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTeamEntity", b =>
+                {
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganisationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AssignedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("IncidentId", "OrganisationId");
+
+                    b.HasIndex("OrganisationId");
+
+                    b.ToTable("incident_teams", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTimelineEntity", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ActorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ActorOrganisationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ActorUserId")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("At")
                         .HasColumnType("INTEGER");
 
-                    b.Property<long?>("CheckpointTreeSize")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("EntryIndex")
-                        .HasColumnType("INTEGER");
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Message")
-                        .IsRequired()
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("At");
-
-                    b.ToTable("ledger_alerts", (string)null);
-                });
-
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerCheckpointEntity", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<Guid>("KeyId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Note")
-                        .IsRequired()
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT");
-
-                    b.Property<byte[]>("RootHash")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("BLOB");
-
-                    b.Property<long>("TreeSize")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("CreatedAt");
-
-                    b.HasIndex("TreeSize")
-                        .IsUnique();
-
-                    b.ToTable("ledger_checkpoints", (string)null);
-                });
-
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerEntryEntity", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("At")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("AuditEntryId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Category")
+                    b.Property<string>("Layer")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("Index")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<byte[]>("LeafHash")
+                    b.Property<string>("Text")
                         .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("BLOB");
-
-                    b.Property<Guid?>("OrganisationId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<byte[]>("Payload")
-                        .HasColumnType("BLOB");
-
-                    b.Property<int>("PayloadLength")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("PayloadRemovedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("PayloadRemovedReason")
-                        .HasMaxLength(200)
+                        .HasMaxLength(8000)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("At");
+                    b.HasIndex("IncidentId", "Id");
 
-                    b.HasIndex("AuditEntryId");
-
-                    b.HasIndex("Index")
-                        .IsUnique();
-
-                    b.HasIndex("OrganisationId", "Category", "Index");
-
-                    b.ToTable("ledger_entries", (string)null);
+                    b.ToTable("incident_timeline", (string)null);
                 });
 
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerKeyEntity", b =>
+            modelBuilder.Entity("Musubi.Infrastructure.Notifications.NotificationEntity", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -572,140 +851,53 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Name")
-                        .IsRequired()
+                    b.Property<string>("DedupeKey")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("PrivateKeyProtected")
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("EmailAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("EmailedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("IncidentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("IsExercise")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReadAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
                         .IsRequired()
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
-                    b.Property<byte[]>("PublicKey")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("BLOB");
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 
-                    b.ToTable("ledger_keys", (string)null);
-                });
+                    b.HasIndex("Email");
 
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerLegalHoldEntity", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Category")
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("CreatedBy")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<Guid?>("OrganisationId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Reason")
-                        .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("ReleasedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
-
-                    b.ToTable("ledger_legal_holds", (string)null);
-                });
-
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerRetentionPolicyEntity", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Category")
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("CreatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<Guid?>("OrganisationId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("RetainDays")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("OrganisationId", "Category")
+                    b.HasIndex("UserId", "DedupeKey")
                         .IsUnique();
 
-                    b.ToTable("ledger_retention_policies", (string)null);
-                });
+                    b.HasIndex("UserId", "ReadAt");
 
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerStateEntity", b =>
-                {
-                    b.Property<int>("Id")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("MonitorCheckedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("MonitorCheckedSize")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("MonitorMessage")
-                        .HasMaxLength(2000)
-                        .HasColumnType("TEXT");
-
-                    b.Property<bool?>("MonitorOk")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("NextIndex")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("TreeSize")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
-
-                    b.ToTable("ledger_state", (string)null);
-
-                    b.HasData(
-                        new
-                        {
-                            Id = 1,
-                            MonitorCheckedSize = 0L,
-                            NextIndex = 0L,
-                            TreeSize = 0L
-                        });
-                });
-
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerTileEntity", b =>
-                {
-                    b.Property<int>("Level")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("Index")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<byte[]>("Hashes")
-                        .IsRequired()
-                        .HasColumnType("BLOB");
-
-                    b.HasKey("Level", "Index");
-
-                    b.ToTable("ledger_tiles", (string)null);
+                    b.ToTable("notifications", (string)null);
                 });
 
             modelBuilder.Entity("Musubi.Infrastructure.Queueing.QueueMessageEntity", b =>
@@ -819,14 +1011,124 @@ namespace Musubi.Migrations.Sqlite.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerEntryEntity", b =>
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseDeliveryEntity", b =>
                 {
-                    b.HasOne("Musubi.Infrastructure.Data.AuditEntryEntity", "AuditEntry")
-                        .WithMany()
-                        .HasForeignKey("AuditEntryId")
-                        .OnDelete(DeleteBehavior.Restrict);
+                    b.HasOne("Musubi.Infrastructure.Incidents.ExerciseRunEntity", null)
+                        .WithMany("Deliveries")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
 
-                    b.Navigation("AuditEntry");
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseParticipantEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("OrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Incidents.ExerciseRunEntity", null)
+                        .WithMany("Participants")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCommunityEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Data.CommunityEntity", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany("SharedWith")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("CoordinatingOrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ReportedByOrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEvidenceEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentOrganisationEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany("Affected")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("OrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTaskEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTeamEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany("Teams")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("OrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTimelineEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Notifications.NotificationEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Data.UserEntity", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Musubi.Infrastructure.Data.CommunityEntity", b =>
@@ -841,6 +1143,22 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.Navigation("Memberships");
 
                     b.Navigation("Networks");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseRunEntity", b =>
+                {
+                    b.Navigation("Deliveries");
+
+                    b.Navigation("Participants");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEntity", b =>
+                {
+                    b.Navigation("Affected");
+
+                    b.Navigation("SharedWith");
+
+                    b.Navigation("Teams");
                 });
 #pragma warning restore 612, 618
         }

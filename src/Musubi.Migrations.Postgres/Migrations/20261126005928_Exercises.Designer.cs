@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Musubi.Migrations.Postgres.Migrations
 {
     [DbContext(typeof(MusubiDbContext))]
-    [Migration("20261126001641_Ledger")]
-    partial class Ledger
+    [Migration("20261126005928_Exercises")]
+    partial class Exercises
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -450,7 +450,363 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.ToTable("users", (string)null);
                 });
 
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerAlertEntity", b =>
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseDeliveryEntity", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("InjectId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset>("DeliveredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("RunId", "InjectId");
+
+                    b.ToTable("exercise_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseParticipantEntity", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Role")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid>("OrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("RunId", "Role");
+
+                    b.HasIndex("OrganisationId");
+
+                    b.ToTable("exercise_participants", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseRunEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ScenarioId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("ScenarioText")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("StartedByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("StartedByOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("StartedByUserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("EndedAt");
+
+                    b.ToTable("exercise_runs", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCommunityEntity", b =>
+                {
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CommunityId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("IncidentId", "CommunityId");
+
+                    b.HasIndex("CommunityId");
+
+                    b.ToTable("incident_communities", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCounterEntity", b =>
+                {
+                    b.Property<int>("Year")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Last")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Year");
+
+                    b.ToTable("incident_counters", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("AssetCriticality")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Classification")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)");
+
+                    b.Property<DateTimeOffset?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ComputedSeverity")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset?>("ContainedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("CoordinatingOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("CriticalInfrastructure")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("DataSensitivity")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)");
+
+                    b.Property<DateTimeOffset?>("EradicatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("IndicatorConfidence")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("IsExercise")
+                        .HasColumnType("boolean");
+
+                    b.Property<Guid?>("MergedIntoId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("RecoveredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("ReportedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("ReportedByOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ReportedByUserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("RiskScore")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("SeverityOverride")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("SeverityOverrideReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("Tlp")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset?>("TriagedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CoordinatingOrganisationId");
+
+                    b.HasIndex("Reference")
+                        .IsUnique();
+
+                    b.HasIndex("ReportedAt");
+
+                    b.HasIndex("ReportedByOrganisationId");
+
+                    b.HasIndex("Status", "Severity");
+
+                    b.ToTable("incidents", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEvidenceEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("AddedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("AddedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("AddedByOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId");
+
+                    b.ToTable("incident_evidence", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentOrganisationEntity", b =>
+                {
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("OrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("IncidentId", "OrganisationId");
+
+                    b.HasIndex("OrganisationId");
+
+                    b.ToTable("incident_organisations", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTaskEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("DoneAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("DueAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("OwnerOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("OwnerUserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId");
+
+                    b.ToTable("incident_tasks", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTeamEntity", b =>
+                {
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("OrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("AssignedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("IncidentId", "OrganisationId");
+
+                    b.HasIndex("OrganisationId");
+
+                    b.ToTable("incident_teams", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTimelineEntity", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -458,269 +814,43 @@ namespace Musubi.Migrations.Postgres.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<string>("ActorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("ActorOrganisationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ActorUserId")
+                        .HasColumnType("uuid");
+
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<long?>("CheckpointTreeSize")
-                        .HasColumnType("bigint");
-
-                    b.Property<long?>("EntryIndex")
-                        .HasColumnType("bigint");
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
-                    b.Property<string>("Message")
-                        .IsRequired()
-                        .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("At");
-
-                    b.ToTable("ledger_alerts", (string)null);
-                });
-
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerCheckpointEntity", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<Guid>("KeyId")
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("Note")
-                        .IsRequired()
-                        .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)");
-
-                    b.Property<byte[]>("RootHash")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("bytea");
-
-                    b.Property<long>("TreeSize")
-                        .HasColumnType("bigint");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("CreatedAt");
-
-                    b.HasIndex("TreeSize")
-                        .IsUnique();
-
-                    b.ToTable("ledger_checkpoints", (string)null);
-                });
-
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerEntryEntity", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<DateTimeOffset>("At")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<long?>("AuditEntryId")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("Category")
+                    b.Property<string>("Layer")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
-                    b.Property<long>("Index")
-                        .HasColumnType("bigint");
-
-                    b.Property<byte[]>("LeafHash")
+                    b.Property<string>("Text")
                         .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("bytea");
-
-                    b.Property<Guid?>("OrganisationId")
-                        .HasColumnType("uuid");
-
-                    b.Property<byte[]>("Payload")
-                        .HasColumnType("bytea");
-
-                    b.Property<int>("PayloadLength")
-                        .HasColumnType("integer");
-
-                    b.Property<DateTimeOffset?>("PayloadRemovedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("PayloadRemovedReason")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("At");
+                    b.HasIndex("IncidentId", "Id");
 
-                    b.HasIndex("AuditEntryId");
-
-                    b.HasIndex("Index")
-                        .IsUnique();
-
-                    b.HasIndex("OrganisationId", "Category", "Index");
-
-                    b.ToTable("ledger_entries", (string)null);
-                });
-
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerKeyEntity", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
-
-                    b.Property<string>("PrivateKeyProtected")
-                        .IsRequired()
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
-
-                    b.Property<byte[]>("PublicKey")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("bytea");
-
-                    b.HasKey("Id");
-
-                    b.ToTable("ledger_keys", (string)null);
-                });
-
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerLegalHoldEntity", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("Category")
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("CreatedBy")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<Guid?>("OrganisationId")
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("Reason")
-                        .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
-
-                    b.Property<DateTimeOffset?>("ReleasedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.HasKey("Id");
-
-                    b.ToTable("ledger_legal_holds", (string)null);
-                });
-
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerRetentionPolicyEntity", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("Category")
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<Guid?>("OrganisationId")
-                        .HasColumnType("uuid");
-
-                    b.Property<int>("RetainDays")
-                        .HasColumnType("integer");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("OrganisationId", "Category")
-                        .IsUnique();
-
-                    b.ToTable("ledger_retention_policies", (string)null);
-                });
-
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerStateEntity", b =>
-                {
-                    b.Property<int>("Id")
-                        .HasColumnType("integer");
-
-                    b.Property<DateTimeOffset?>("MonitorCheckedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<long>("MonitorCheckedSize")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("MonitorMessage")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
-
-                    b.Property<bool?>("MonitorOk")
-                        .HasColumnType("boolean");
-
-                    b.Property<long>("NextIndex")
-                        .HasColumnType("bigint");
-
-                    b.Property<long>("TreeSize")
-                        .HasColumnType("bigint");
-
-                    b.HasKey("Id");
-
-                    b.ToTable("ledger_state", (string)null);
-
-                    b.HasData(
-                        new
-                        {
-                            Id = 1,
-                            MonitorCheckedSize = 0L,
-                            NextIndex = 0L,
-                            TreeSize = 0L
-                        });
-                });
-
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerTileEntity", b =>
-                {
-                    b.Property<int>("Level")
-                        .HasColumnType("integer");
-
-                    b.Property<long>("Index")
-                        .HasColumnType("bigint");
-
-                    b.Property<byte[]>("Hashes")
-                        .IsRequired()
-                        .HasColumnType("bytea");
-
-                    b.HasKey("Level", "Index");
-
-                    b.ToTable("ledger_tiles", (string)null);
+                    b.ToTable("incident_timeline", (string)null);
                 });
 
             modelBuilder.Entity("Musubi.Infrastructure.Queueing.QueueMessageEntity", b =>
@@ -836,14 +966,115 @@ namespace Musubi.Migrations.Postgres.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerEntryEntity", b =>
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseDeliveryEntity", b =>
                 {
-                    b.HasOne("Musubi.Infrastructure.Data.AuditEntryEntity", "AuditEntry")
-                        .WithMany()
-                        .HasForeignKey("AuditEntryId")
-                        .OnDelete(DeleteBehavior.Restrict);
+                    b.HasOne("Musubi.Infrastructure.Incidents.ExerciseRunEntity", null)
+                        .WithMany("Deliveries")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
 
-                    b.Navigation("AuditEntry");
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseParticipantEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("OrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Incidents.ExerciseRunEntity", null)
+                        .WithMany("Participants")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCommunityEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Data.CommunityEntity", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany("SharedWith")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("CoordinatingOrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ReportedByOrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEvidenceEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentOrganisationEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany("Affected")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("OrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTaskEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTeamEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany("Teams")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Data.OrganisationEntity", null)
+                        .WithMany()
+                        .HasForeignKey("OrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentTimelineEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Musubi.Infrastructure.Data.CommunityEntity", b =>
@@ -858,6 +1089,22 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.Navigation("Memberships");
 
                     b.Navigation("Networks");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseRunEntity", b =>
+                {
+                    b.Navigation("Deliveries");
+
+                    b.Navigation("Participants");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEntity", b =>
+                {
+                    b.Navigation("Affected");
+
+                    b.Navigation("SharedWith");
+
+                    b.Navigation("Teams");
                 });
 #pragma warning restore 612, 618
         }

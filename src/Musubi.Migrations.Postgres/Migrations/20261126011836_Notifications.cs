@@ -1,0 +1,66 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Musubi.Migrations.Postgres.Migrations
+{
+    /// <inheritdoc />
+    public partial class Notifications : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "notifications",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    IncidentId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Text = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ReadAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Email = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    EmailAttempts = table.Column<int>(type: "integer", nullable: false),
+                    EmailedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    DedupeKey = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    IsExercise = table.Column<bool>(type: "boolean", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_notifications", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_notifications_users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_notifications_Email",
+                table: "notifications",
+                column: "Email");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_notifications_UserId_DedupeKey",
+                table: "notifications",
+                columns: new[] { "UserId", "DedupeKey" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_notifications_UserId_ReadAt",
+                table: "notifications",
+                columns: new[] { "UserId", "ReadAt" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "notifications");
+        }
+    }
+}
