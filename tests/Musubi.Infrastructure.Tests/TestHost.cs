@@ -45,13 +45,13 @@ public sealed class TestHost : IAsyncDisposable
         var options = provider == DatabaseProvider.Postgres
             ? new DatabaseOptions { Provider = "postgres", ConnectionString = await postgres.CreateDatabaseAsync("infra") }
             : new DatabaseOptions { Provider = "sqlite", ConnectionString = DataServiceCollectionExtensions.SqliteConnectionString(SqliteFiles.NewPath("infra")) };
-        return await OpenAsync(options, new FakeTimeProvider(new DateTimeOffset(2026, 4, 1, 9, 0, 0, TimeSpan.Zero)), adminPassword);
+        return await OpenAsync(options, new FakeTimeProvider(new DateTimeOffset(2026, 4, 1, 9, 0, 0, TimeSpan.Zero)), adminPassword, configure);
     }
 
     /// <summary>A new process on the same database: new services, nothing kept in memory.</summary>
-    public Task<TestHost> ReopenAsync() => OpenAsync(Options, Time, AdminPassword);
+    public Task<TestHost> ReopenAsync() => OpenAsync(Options, Time, AdminPassword, null);
 
-    private static async Task<TestHost> OpenAsync(DatabaseOptions options, FakeTimeProvider time, string? adminPassword)
+    private static async Task<TestHost> OpenAsync(DatabaseOptions options, FakeTimeProvider time, string? adminPassword, Action<IServiceCollection>? configure)
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);

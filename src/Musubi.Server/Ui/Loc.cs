@@ -82,7 +82,6 @@ public sealed class Loc
         ["Check it yourself"] = "自分で検証する",
         ["When a payload is older than its retention period it is deleted; its leaf hash stays, so every proof and export still verifies. A legal hold keeps payloads while it is active."] = "保存期間を過ぎたペイロードは削除されますが、リーフハッシュは残るため、すべての証明とエクスポートは引き続き検証できます。リーガルホールドが有効な間はペイロードが保持されます。",
         ["Retention policies"] = "保存期間ポリシー",
-        ["Days"] = "日数",
         ["Delete"] = "削除",
         ["No policy: payloads are kept for ever."] = "ポリシーなし: ペイロードは無期限に保持されます。",
         ["Save policy"] = "ポリシーを保存",
