@@ -17,7 +17,7 @@ public static class MusubiCli
         global.AddTo(root);
         root.Subcommands.Add(ConstituencyCommands.Build(env, global));
         root.Subcommands.Add(DemoDataCommands.Build(env, global));
-        root.Subcommands.Add(LedgerCommands.Build(env));
+        root.Subcommands.Add(LedgerCommands.Build(env, global));
         DetectionCommands.Build(env).ToList().ForEach(root.Subcommands.Add);
         root.Subcommands.Add(FeedCommands.Build(env));
         root.Subcommands.Add(StixCommands.Build(env));

@@ -6,6 +6,7 @@ using Musubi.Infrastructure.Constituency;
 using Musubi.Infrastructure.Data;
 using Musubi.Infrastructure.Detection;
 using Musubi.Infrastructure.Identity;
+using Musubi.Infrastructure.Ledger;
 using Musubi.Infrastructure.Queueing;
 using Musubi.Core.Queueing;
 using Musubi.Infrastructure.Setup;
@@ -20,7 +21,7 @@ public static class InfrastructureServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddMusubiInfrastructure(
         this IServiceCollection services, DatabaseOptions database, IdentityOptions? identity = null, InitialiseOptions? setup = null,
-        QueueOptions? queue = null)
+        QueueOptions? queue = null, LedgerOptions? ledger = null)
     {
         services.AddMusubiDatabase(database);
         // Keys live in the database so every node (and the CLI) can read what another protected, e.g. TOTP secrets.
@@ -31,6 +32,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.TryAddScoped<IAuditContext>(_ => new FixedAuditContext(null));
         services.AddScoped<AuditTrail>();
         services.AddScoped<AuditQueryService>();
+        services.AddMusubiLedger(ledger);
         services.AddSingleton<OwnershipDirectory>();
         services.AddScoped<OrganisationService>();
         services.AddScoped<CommunityService>();

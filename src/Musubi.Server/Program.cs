@@ -2,12 +2,14 @@ using Microsoft.AspNetCore.Http.Features;
 using Musubi.Infrastructure;
 using Musubi.Infrastructure.Audit;
 using Musubi.Infrastructure.Data;
+using Musubi.Infrastructure.Ledger;
 using Musubi.Infrastructure.Setup;
 using Musubi.Server.Api;
 using Musubi.Server.Auth;
 using Musubi.Server.Components;
 using Musubi.Server.Hosting;
 using Musubi.Server.Ingestion;
+using Musubi.Server.Ledger;
 using Musubi.Server.Ui;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -29,10 +31,13 @@ builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastruc
 builder.Services.AddHostedService<DetectionWorker>();
 builder.Services.AddSingleton<IngestListeners>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestListeners>());
+var ledgerOptions = builder.Configuration.GetSection(LedgerOptions.Section).Get<LedgerOptions>() ?? new LedgerOptions();
 builder.Services.AddMusubiInfrastructure(
     MusubiHost.DatabaseOptions(builder.Configuration, dataDirectory),
     MusubiHost.IdentityOptions(builder.Configuration),
-    MusubiHost.SetupOptions(builder.Configuration));
+    MusubiHost.SetupOptions(builder.Configuration),
+    ledger: ledgerOptions);
+builder.Services.AddLedgerJobs(ledgerOptions);
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<IAuditContext, HttpAuditContext>();
 builder.Services.AddMusubiAuth();
@@ -98,6 +103,7 @@ api.MapIntelligenceApi();
 api.MapSensorsApi();
 api.MapAlertsApi();
 app.MapIngestApi();
+api.MapLedgerApi();
 app.MapMusubiOpenApi();
 app.MapMusubiUi();
 app.MapStaticAssets();

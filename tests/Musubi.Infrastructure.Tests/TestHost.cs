@@ -20,8 +20,9 @@ public sealed class TestHost : IAsyncDisposable
 {
     public const string AdminPassword = "correct-horse-battery-staple";
 
-    private TestHost(ServiceProvider services, FakeTimeProvider time, Actor admin, InitialiseResult initialised)
+    private TestHost(ServiceProvider services, FakeTimeProvider time, Actor admin, InitialiseResult initialised, DatabaseOptions options)
     {
+        Options = options;
         Services = services;
         Time = time;
         Admin = admin;
@@ -32,6 +33,8 @@ public sealed class TestHost : IAsyncDisposable
     public InitialiseResult Initialised { get; }
 
     public ServiceProvider Services { get; }
+    /// <summary>The database this host works on (a second host on it is a restarted process).</summary>
+    public DatabaseOptions Options { get; }
     public FakeTimeProvider Time { get; }
     /// <summary>The seeded platform administrator.</summary>
     public Actor Admin { get; }
@@ -42,7 +45,14 @@ public sealed class TestHost : IAsyncDisposable
         var options = provider == DatabaseProvider.Postgres
             ? new DatabaseOptions { Provider = "postgres", ConnectionString = await postgres.CreateDatabaseAsync("infra") }
             : new DatabaseOptions { Provider = "sqlite", ConnectionString = DataServiceCollectionExtensions.SqliteConnectionString(SqliteFiles.NewPath("infra")) };
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 4, 1, 9, 0, 0, TimeSpan.Zero));
+        return await OpenAsync(options, new FakeTimeProvider(new DateTimeOffset(2026, 4, 1, 9, 0, 0, TimeSpan.Zero)), adminPassword, configure);
+    }
+
+    /// <summary>A new process on the same database: new services, nothing kept in memory.</summary>
+    public Task<TestHost> ReopenAsync() => OpenAsync(Options, Time, AdminPassword, null);
+
+    private static async Task<TestHost> OpenAsync(DatabaseOptions options, FakeTimeProvider time, string? adminPassword, Action<IServiceCollection>? configure)
+    {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
         services.AddLogging();
@@ -65,7 +75,7 @@ public sealed class TestHost : IAsyncDisposable
             admin = result.Actor ?? throw new InvalidOperationException("the seeded admin cannot sign in: " + result.Status);
         }
 
-        return new TestHost(sp, time, admin, initialised);
+        return new TestHost(sp, time, admin, initialised, options);
     }
 
     /// <summary>Runs <paramref name="work"/> with services from a new scope (a new DbContext), like one HTTP request.</summary>

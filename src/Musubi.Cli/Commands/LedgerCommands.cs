@@ -4,18 +4,19 @@ using Musubi.Ledger.CommandLine;
 namespace Musubi.Cli.Commands;
 
 /// <summary>
-/// `musubi ledger verify-inclusion | verify-consistency | verify`: checks of the tamper-evident ledger that need
+/// `musubi ledger verify-inclusion | verify-consistency | verify` (and `export`, <see cref="LedgerExportCommand"/>): checks of the tamper-evident ledger that need
 /// nothing but their input (no database): RFC 9162 proofs and offline export bundles (docs/LEDGER-FORMAT.md). Exit
 /// codes: 0 valid, 1 invalid, 2 malformed input; the logic is <see cref="LedgerCommandLine"/>.
 /// </summary>
 internal static class LedgerCommands
 {
-    public static Command Build(CliEnvironment env)
+    public static Command Build(CliEnvironment env, GlobalOptions global)
     {
-        var command = new Command("ledger", "Check ledger proofs and export bundles offline (exit 0 valid, 1 invalid, 2 malformed input)");
+        var command = new Command("ledger", "Export the platform's ledger; check ledger proofs and export bundles offline (exit 0 valid, 1 invalid, 2 malformed input)");
         command.Subcommands.Add(VerifyInclusion(env));
         command.Subcommands.Add(VerifyConsistency(env));
         command.Subcommands.Add(VerifyBundle(env));
+        command.Subcommands.Add(LedgerExportCommand.Build(env, global));
         return command;
     }
 

@@ -53,6 +53,24 @@ public static class AccessRules
     public static bool CanPublishIntelligence(Actor actor) =>
         actor.HasScope(Scopes.IntelWrite) && actor.Role != Role.ReadOnly;
 
+    /// <summary>
+    /// Checkpoints, the public key and consistency proofs: what auditors and police need to check the log. They carry
+    /// only hashes, so any administrator may read them; the token needs <c>ledger:read</c>.
+    /// </summary>
+    public static bool CanReadLedger(Actor actor) =>
+        actor.HasScope(Scopes.LedgerRead) && actor.Role is Role.PlatformAdmin or Role.OrgAdmin;
+
+    /// <summary>
+    /// One entry (payload, inclusion proof) or an export: platform administrators all of them, organisation
+    /// administrators their own organisation's. <paramref name="organisationId"/> null means the whole log.
+    /// </summary>
+    public static bool CanReadLedgerEntries(Actor actor, Guid? organisationId) =>
+        CanReadLedger(actor)
+        && (actor.IsPlatformAdmin || (organisationId is { } id && id == actor.OrganisationId));
+
+    /// <summary>On-demand checkpoints, retention policies, legal holds, monitor alerts: platform administrators.</summary>
+    public static bool CanManageLedger(Actor actor) => actor.IsPlatformAdmin && actor.HasScope(Scopes.LedgerAdmin);
+
     /// <summary>The scopes a user of this role may put on a token of their own.</summary>
     public static IReadOnlyList<string> GrantableScopes(Role role) => role switch
     {

@@ -18,8 +18,11 @@ public static class Scopes
     /// <summary>Publish shared intelligence (import STIX).</summary>
     public const string IntelWrite = "intel:write";
 
+    public const string LedgerRead = "ledger:read";
+    public const string LedgerAdmin = "ledger:admin";
+
     public static readonly IReadOnlyList<string> All =
-        [ConstituencyRead, ConstituencyWrite, UsersRead, UsersWrite, AuditRead, IncidentsRead, IncidentsWrite, IntelRead, IntelWrite];
+        [ConstituencyRead, ConstituencyWrite, UsersRead, UsersWrite, AuditRead, IncidentsRead, IncidentsWrite, IntelRead, IntelWrite, LedgerRead, LedgerAdmin];
 
     public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
 }

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Musubi.Infrastructure.Incidents;
 using Musubi.Infrastructure.Notifications;
+using Musubi.Infrastructure.Ledger;
 using Musubi.Infrastructure.Queueing;
 
 namespace Musubi.Infrastructure.Data;
@@ -33,6 +34,14 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
     public DbSet<ExerciseDeliveryEntity> ExerciseDeliveries => Set<ExerciseDeliveryEntity>();
     public DbSet<Intelligence.StixObjectEntity> StixObjects => Set<Intelligence.StixObjectEntity>();
     public DbSet<Intelligence.StixTermEntity> StixTerms => Set<Intelligence.StixTermEntity>();
+    public DbSet<LedgerEntryEntity> LedgerEntries => Set<LedgerEntryEntity>();
+    public DbSet<LedgerStateEntity> LedgerState => Set<LedgerStateEntity>();
+    public DbSet<LedgerTileEntity> LedgerTiles => Set<LedgerTileEntity>();
+    public DbSet<LedgerKeyEntity> LedgerKeys => Set<LedgerKeyEntity>();
+    public DbSet<LedgerCheckpointEntity> LedgerCheckpoints => Set<LedgerCheckpointEntity>();
+    public DbSet<LedgerRetentionPolicyEntity> LedgerRetentionPolicies => Set<LedgerRetentionPolicyEntity>();
+    public DbSet<LedgerLegalHoldEntity> LedgerLegalHolds => Set<LedgerLegalHoldEntity>();
+    public DbSet<LedgerAlertEntity> LedgerAlerts => Set<LedgerAlertEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -172,20 +181,22 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
         ExerciseModel.Configure(b);
         NotificationModel.Configure(b);
         // Feature areas configure their own entities (IEntityTypeConfiguration next to the entity):
-        // intelligence (Infrastructure/Intelligence) and detection (Infrastructure/Detection: sensors, quarantine, alerts).
+        // intelligence (Infrastructure/Intelligence), detection (Infrastructure/Detection: sensors, quarantine, alerts) and
+        // the ledger (Infrastructure/Ledger/LedgerModel).
         b.ApplyConfigurationsFromAssembly(typeof(MusubiDbContext).Assembly);
+
     }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
         GuardAppendOnly();
-        return base.SaveChanges(acceptAllChangesOnSuccess);
+        return LedgerIndexAssigner.SaveChanges(this, () => base.SaveChanges(acceptAllChangesOnSuccess));
     }
 
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         GuardAppendOnly();
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        return LedgerIndexAssigner.SaveChangesAsync(this, () => base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken), cancellationToken);
     }
 
     private void GuardAppendOnly()
