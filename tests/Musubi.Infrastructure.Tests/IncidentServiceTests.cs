@@ -78,6 +78,15 @@ public sealed class IncidentServiceTests(PostgresServer postgres)
         var audited = await w.Host.Run(sp => sp.GetRequiredService<MusubiDbContext>().AuditEntries
             .CountAsync(e => e.Action == "incident.report" && e.EntityId == reported.Reference));
         Assert.Equal(1, audited);
+
+        // Every timeline line is in the tamper-evident ledger too (issue 7: incident timeline entries).
+        var (lines, ledgered) = await w.Host.Run(async sp =>
+        {
+            var db = sp.GetRequiredService<MusubiDbContext>();
+            return (await db.IncidentTimeline.CountAsync(), await db.LedgerEntries.CountAsync(e => e.Category == "incident-timeline"));
+        });
+        Assert.Equal(2, lines);
+        Assert.Equal(lines, ledgered);
     }
 
     [Theory]

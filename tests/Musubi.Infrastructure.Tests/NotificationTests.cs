@@ -106,6 +106,9 @@ public sealed class NotificationTests(PostgresServer postgres)
         Assert.Single(smtp.Messages);
         var row = await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().Set<NotificationEntity>().SingleAsync(n => n.UserId == member.Id));
         Assert.Equal(EmailState.Sent, row.Email);
+        var ledgered = await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().LedgerEntries.SingleAsync(e => e.Category == "notification"));
+        Assert.Equal(team.Id, ledgered.OrganisationId);
+        Assert.Contains("analyst@team.example.jp", System.Text.Encoding.UTF8.GetString(ledgered.Payload!));
     }
 
     [Fact]

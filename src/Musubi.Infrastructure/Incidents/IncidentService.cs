@@ -19,7 +19,7 @@ namespace Musubi.Infrastructure.Incidents;
 /// whose layer is <see cref="IncidentLayer.None"/> does not exist for the viewer (404). Every write is audited and
 /// leaves a timeline line.
 /// </summary>
-public sealed class IncidentService(MusubiDbContext db, AuditTrail audit, TimeProvider time, IncidentOptions options, NotificationService notifications)
+public sealed class IncidentService(MusubiDbContext db, AuditTrail audit, TimeProvider time, IncidentOptions options, NotificationService notifications, Ledger.ILedger ledger)
 {
     public const int MaxEvidenceBytes = 25 * 1024 * 1024;
     public const int MaxTitleLength = 300;
@@ -509,13 +509,23 @@ public sealed class IncidentService(MusubiDbContext db, AuditTrail audit, TimePr
         incident.Severity = incident.SeverityOverride ?? risk.Severity;
     }
 
-    private void Timeline(IncidentEntity incident, Actor actor, string kind, string text, IncidentLayer layer) =>
-        db.IncidentTimeline.Add(new IncidentTimelineEntity
+    /// <summary>Adds a timeline line and its ledger entry (category incident-timeline) to the same unit of work.</summary>
+    private void Timeline(IncidentEntity incident, Actor actor, string kind, string text, IncidentLayer layer)
+    {
+        var line = new IncidentTimelineEntity
         {
             IncidentId = incident.Id, At = time.GetUtcNow(), Kind = kind, Text = text.Length > MaxNoteLength ? text[..MaxNoteLength] : text,
             ActorUserId = actor.UserId == Guid.Empty ? null : actor.UserId, ActorName = actor.UserName,
             ActorOrganisationId = actor.OrganisationId == Guid.Empty ? null : actor.OrganisationId, Layer = layer,
-        });
+        };
+        db.IncidentTimeline.Add(line);
+        ledger.Stage(new Ledger.LedgerRecord("incident-timeline", incident.CoordinatingOrganisationId,
+            System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                incident = incident.Id, reference = incident.Reference, at = line.At, kind, text = line.Text, actor = actor.UserName,
+                actorOrganisation = line.ActorOrganisationId, layer = layer.ToString(), exercise = incident.IsExercise,
+            }, MusubiJson.Options)));
+    }
 
     private async Task<string> NextReferenceAsync(int year, CancellationToken ct)
     {

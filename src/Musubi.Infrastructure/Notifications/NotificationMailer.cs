@@ -12,7 +12,7 @@ namespace Musubi.Infrastructure.Notifications;
 /// in Japanese and English. A notification is marked sent only after the server accepted it; a failure is retried up
 /// to <see cref="SmtpOptions.MaxAttempts"/> times.
 /// </summary>
-public sealed class NotificationMailer(MusubiDbContext db, SmtpOptions options, TimeProvider time, ILogger<NotificationMailer> log)
+public sealed class NotificationMailer(MusubiDbContext db, SmtpOptions options, TimeProvider time, ILogger<NotificationMailer> log, Ledger.ILedger ledger)
 {
     public const int Batch = 100;
 
@@ -51,9 +51,16 @@ public sealed class NotificationMailer(MusubiDbContext db, SmtpOptions options, 
 
                 try
                 {
-                    await client.SendAsync(Message(n, user), ct);
+                    var message = Message(n, user);
+                    await client.SendAsync(message, ct);
                     n.Email = EmailState.Sent;
                     n.EmailedAt = time.GetUtcNow();
+                    // The sent notification goes into the ledger (category notification): to whom, when, what.
+                    ledger.Stage(new Ledger.LedgerRecord("notification", user.OrganisationId, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new
+                    {
+                        notification = n.Id, kind = n.Kind, incident = n.IncidentId, to = user.Email, subject = message.Subject,
+                        sentAt = n.EmailedAt, messageId = message.MessageId, text = n.Text,
+                    }, MusubiJson.Options)));
                     sent++;
                 }
                 catch (Exception e) when (e is SmtpCommandException or SmtpProtocolException or IOException)
