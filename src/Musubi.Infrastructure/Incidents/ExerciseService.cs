@@ -35,8 +35,11 @@ public sealed class ExerciseService(MusubiDbContext db, IncidentService incident
 {
     public static IReadOnlyList<(string Name, string Text)> BuiltInScenarioTexts { get; } = LoadBuiltIns();
 
-    public IReadOnlyList<ScenarioInfo> BuiltInScenarios() =>
-        BuiltInScenarioTexts.Select(s => Info(ScenarioReader.Read(s.Text))).ToList();
+    /// <summary>The shipped scenarios, read once.</summary>
+    private static readonly Lazy<IReadOnlyList<(string Text, ExerciseScenario Scenario)>> BuiltIns =
+        new(() => BuiltInScenarioTexts.Select(s => (s.Text, ScenarioReader.Read(s.Text))).ToList());
+
+    public IReadOnlyList<ScenarioInfo> BuiltInScenarios() => BuiltIns.Value.Select(s => Info(s.Scenario)).ToList();
 
     public async Task<ExerciseRunDto> StartAsync(Actor actor, ExerciseStart start, CancellationToken ct)
     {
@@ -44,7 +47,7 @@ public sealed class ExerciseService(MusubiDbContext db, IncidentService incident
         var text = start.ScenarioText;
         if (string.IsNullOrWhiteSpace(text))
         {
-            text = BuiltInScenarioTexts.FirstOrDefault(s => ScenarioReader.Read(s.Text).Id == start.ScenarioId).Text
+            text = BuiltIns.Value.FirstOrDefault(s => s.Scenario.Id == start.ScenarioId).Text
                 ?? throw new ValidationFailedException("scenarioId", $"no built-in scenario '{start.ScenarioId}'; give one of {string.Join(", ", BuiltInScenarios().Select(s => s.Id))} or a scenario text");
         }
 

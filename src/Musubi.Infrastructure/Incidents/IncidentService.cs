@@ -19,7 +19,8 @@ namespace Musubi.Infrastructure.Incidents;
 /// whose layer is <see cref="IncidentLayer.None"/> does not exist for the viewer (404). Every write is audited and
 /// leaves a timeline line.
 /// </summary>
-public sealed class IncidentService(MusubiDbContext db, AuditTrail audit, TimeProvider time, IncidentOptions options, NotificationService notifications, Ledger.ILedger ledger)
+public sealed class IncidentService(MusubiDbContext db, AuditTrail audit, TimeProvider time, IncidentOptions options, NotificationService notifications, Ledger.ILedger ledger,
+    Intelligence.IntelligencePrincipals principals)
 {
     public const int MaxEvidenceBytes = 25 * 1024 * 1024;
     public const int MaxTitleLength = 300;
@@ -571,11 +572,8 @@ public sealed class IncidentService(MusubiDbContext db, AuditTrail audit, TimePr
         return found.Select(f => f.Id).ToList();
     }
 
-    private async Task<Principal> PrincipalAsync(Actor actor, CancellationToken ct)
-    {
-        var communities = await db.Memberships.AsNoTracking().Where(m => m.OrganisationId == actor.OrganisationId).Select(m => m.CommunityId).ToListAsync(ct);
-        return new Principal(actor.UserId, actor.OrganisationId, communities.ToHashSet());
-    }
+    /// <summary>The access policy's principal for the actor: the same resolution the intelligence store uses.</summary>
+    private Task<Principal> PrincipalAsync(Actor actor, CancellationToken ct) => principals.ForAsync(actor, ct);
 
     private async Task<LayerCommunities> LayerCommunitiesAsync(CancellationToken ct)
     {
