@@ -21,6 +21,12 @@ public static class IncidentsApi
                 return TypedResults.Created($"/api/v1/incidents/{incident.Id}", incident);
             })
             .WithSummary("Report an incident (an organisation about itself) or open one (the national centre, for any organisations).");
+        g.MapPost("/from-alerts", async (HttpContext http, IncidentService svc, AlertEscalationInput input, CancellationToken ct) =>
+            {
+                var incident = await svc.EscalateAlertsAsync(http.RequireActor(), input, ct);
+                return TypedResults.Created($"/api/v1/incidents/{incident.Id}", incident);
+            })
+            .WithSummary("Escalate one or several alerts into one incident (analysts of the alerts' organisation, or the national SOC); 409 names alerts already escalated.");
         g.MapGet("/{id:guid}", async (HttpContext http, IncidentService svc, Guid id, CancellationToken ct) =>
                 TypedResults.Ok(await svc.GetAsync(http.RequireActor(), id, ct)))
             .WithSummary("One incident, projected to the caller's layer; 404 when the caller may not see it.");
