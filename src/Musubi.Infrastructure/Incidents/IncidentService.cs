@@ -20,7 +20,7 @@ namespace Musubi.Infrastructure.Incidents;
 /// leaves a timeline line.
 /// </summary>
 public sealed partial class IncidentService(MusubiDbContext db, AuditTrail audit, TimeProvider time, IncidentOptions options, NotificationService notifications, Ledger.ILedger ledger,
-    Intelligence.IntelligencePrincipals principals)
+    Intelligence.IntelligencePrincipals principals, Intelligence.StixImporter importer)
 {
     public const int MaxEvidenceBytes = 25 * 1024 * 1024;
     public const int MaxTitleLength = 300;
@@ -653,6 +653,8 @@ public sealed partial class IncidentService(MusubiDbContext db, AuditTrail audit
             Timeline = timeline.Where(t => t.Layer <= layer)
                 .Select(t => new TimelineDto(t.Id, t.At, t.Kind, t.Text, named ? t.ActorName : "", t.Layer)).ToList(),
             Evidence = evidence,
+            Indicators = layer >= IncidentLayer.Technical ? await IndicatorsOfAsync(i.Id, ct) : null,
+            LessonsLearned = full ? i.LessonsLearned : null,
         };
     }
 
