@@ -60,6 +60,21 @@ public sealed class IncidentReportTests(Principals p) : IClassFixture<Principals
     }
 
     [Fact]
+    public async Task The_report_obeys_the_layers_police_get_no_tasks_or_lessons()
+    {
+        var incident = await WorkedIncidentAsync();
+        (await p[AnalystA].PostAsJsonAsync($"/api/v1/incidents/{incident.Id}/teams", new TeamInput(p.OrgB, IncidentRole.Police), Principals.Json)).EnsureSuccessStatusCode();
+        var police = await p[AnalystB].GetStringAsync($"/api/v1/incidents/{incident.Id}/report", TestContext.Current.CancellationToken);
+        Assert.Contains(incident.Title, police);
+        Assert.Contains("reported → triaged", police);
+        Assert.DoesNotContain("Restore from the offline backup", police);
+        Assert.DoesNotContain("多要素認証", police);
+        Assert.DoesNotContain("id=\"report-lessons\"", police);
+        var full = await p[AnalystA].GetStringAsync($"/api/v1/incidents/{incident.Id}/report", TestContext.Current.CancellationToken);
+        Assert.Contains("id=\"report-lessons\"", full);
+    }
+
+    [Fact]
     public async Task Outsiders_get_404_and_read_only_users_read_but_cannot_write_lessons()
     {
         var incident = await WorkedIncidentAsync();
