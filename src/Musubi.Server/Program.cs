@@ -106,6 +106,7 @@ app.MapIngestApi();
 api.MapLedgerApi();
 app.MapMusubiOpenApi();
 app.MapMusubiUi();
+app.MapIncidentReportDownload();
 app.MapStaticAssets();
 app.MapRazorComponents<App>();
 

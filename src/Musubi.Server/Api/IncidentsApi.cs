@@ -85,18 +85,7 @@ public static class IncidentsApi
                 TypedResults.Content(IncidentReportHtml.Document(await svc.PostIncidentReportAsync(http.RequireActor(), id, ct)), "text/html; charset=utf-8"))
             .WithSummary("The post-incident report as HTML (timeline, actions, response times against the deadlines, lessons learned), in the caller's layer.");
         g.MapGet("/{id:guid}/report.pdf", async (HttpContext http, IncidentService svc, Guid id, CancellationToken ct) =>
-            {
-                var report = await svc.PostIncidentReportAsync(http.RequireActor(), id, ct);
-                if (IncidentReportPdf.TryRender(report) is { } pdf)
-                {
-                    return Results.File(pdf, "application/pdf", $"{report.Incident.Reference}-report.pdf");
-                }
-
-                // No font for PDFsharp on this machine: the same report as HTML, saying why.
-                http.Response.Headers["X-Musubi-Pdf"] = "unavailable";
-                var notice = "<p class=\"notice\" id=\"pdf-unavailable\">The PDF could not be made: no font file was found (install the Debian package fonts-ipafont-gothic). This is the same report as HTML.</p>";
-                return Results.Content(IncidentReportHtml.Document(report).Replace("<body>", "<body>" + notice, StringComparison.Ordinal), "text/html; charset=utf-8");
-            })
+                IncidentReportPdf.Result(http, await svc.PostIncidentReportAsync(http.RequireActor(), id, ct)))
             .WithSummary("The post-incident report as PDF (falls back to HTML with a message when the server has no font for it).");
         g.MapPost("/{id:guid}/merge", async (HttpContext http, IncidentService svc, Guid id, MergeInput input, CancellationToken ct) =>
                 TypedResults.Ok(await svc.MergeAsync(http.RequireActor(), id, input, ct)))

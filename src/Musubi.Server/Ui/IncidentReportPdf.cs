@@ -28,6 +28,40 @@ public static class IncidentReportPdf
 
     public static string? FontPath => FontCandidates.FirstOrDefault(File.Exists);
 
+    /// <summary>The PDF, or without a font the HTML report with a message saying what to install.</summary>
+    public static IResult Result(HttpContext http, PostIncidentReport report)
+    {
+        if (TryRender(report) is { } pdf)
+        {
+            return Results.File(pdf, "application/pdf", $"{report.Incident.Reference}-report.pdf");
+        }
+
+        http.Response.Headers["X-Musubi-Pdf"] = "unavailable";
+        const string notice = "<p class=\"notice\" id=\"pdf-unavailable\">The PDF could not be made: no font file was found on the server "
+            + "(install the Debian package fonts-ipafont-gothic). This is the same report as HTML.</p>";
+        return Results.Content(IncidentReportHtml.Document(report).Replace("<body>", "<body>" + notice, StringComparison.Ordinal), "text/html; charset=utf-8");
+    }
+
+    /// <summary>
+    /// The browser's download of the PDF: the session cookie, not a token (<c>/api</c> takes tokens only). An incident
+    /// the reader may not see is a 404.
+    /// </summary>
+    public static WebApplication MapIncidentReportDownload(this WebApplication app)
+    {
+        app.MapGet("/incidents/{id:guid}/report.pdf", async (HttpContext http, IncidentService incidents, Guid id, CancellationToken ct) =>
+        {
+            try
+            {
+                return Result(http, await incidents.PostIncidentReportAsync(Musubi.Server.Auth.ActorClaims.RequireActor(http), id, ct));
+            }
+            catch (Musubi.Core.NotFoundException)
+            {
+                return Results.NotFound();
+            }
+        }).RequireAuthorization().ExcludeFromDescription();
+        return app;
+    }
+
     public static byte[]? TryRender(PostIncidentReport report)
     {
         if (!EnsureFont())
