@@ -61,7 +61,7 @@ public sealed class IncidentEscalationTests(PostgresServer postgres)
 
         Assert.Equal("Indicator ipv4-addr 203.0.113.66 (+1 alerts)", incident.Title);
         Assert.Equal("malicious-code/infected-system", incident.Classification);
-        Assert.Equal([grid.Id, water.Id], incident.Affected!.Select(a => a.Id).Order());
+        Assert.Equal(new[] { grid.Id, water.Id }.Order(), incident.Affected!.Select(a => a.Id).Order());
         Assert.Equal(2, incident.Risk!.AffectedOrganisations);
         Assert.Equal(90, incident.Risk.IndicatorConfidence);
         Assert.Equal(2, incident.Evidence!.Count);

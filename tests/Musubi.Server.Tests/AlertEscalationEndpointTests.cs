@@ -75,7 +75,7 @@ public sealed class AlertEscalationEndpointTests(Principals p) : IClassFixture<P
         using var created = await client.SendAsync(Escalate(a, b), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var incident = await MusubiServer.ReadAsync<IncidentDto>(created);
-        Assert.Equal([p.OrgA, p.OrgB], incident.Affected!.Select(o => o.Id).Order());
+        Assert.Equal(new[] { p.OrgA, p.OrgB }.Order(), incident.Affected!.Select(o => o.Id).Order());
         Assert.Equal($"/api/v1/incidents/{incident.Id}", created.Headers.Location!.ToString());
 
         var alert = await MusubiServer.ReadAsync<AlertDto>(await client.GetAsync($"/api/v1/alerts/{a}"));
