@@ -52,6 +52,8 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<Intelligence.IntelligencePrincipals>();
         services.AddScoped<Intelligence.StixImporter>();
         services.AddScoped<Intelligence.StixReadService>();
+        services.AddScoped<Intelligence.Taxii.TaxiiCollections>();
+        services.AddScoped<Intelligence.Taxii.TaxiiService>();
         services.AddMusubiDetection();
         queue ??= new QueueOptions();
         services.TryAddSingleton(queue);
