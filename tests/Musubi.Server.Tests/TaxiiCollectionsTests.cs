@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Musubi.Testing;
-using static Musubi.Server.Tests.TaxiiServerInformationTests;
 
 namespace Musubi.Server.Tests;
 
@@ -50,9 +49,9 @@ public sealed class TaxiiCollectionsTests(PostgresServer postgres, TaxiiWorlds w
         Assert.Equal(w.Community.ToString(), byId.GetProperty("id").GetString());
         Assert.Equal(byId.ToString(), byAlias.ToString());
         Assert.True(byId.GetProperty("can_write").GetBoolean());
-        await AssertTaxiiError(await w.AnalystC.GetAsync($"{TaxiiWorld.Root}collections/{w.Community}/"), HttpStatusCode.NotFound);
-        await AssertTaxiiError(await w.AnalystC.GetAsync($"{TaxiiWorld.Root}collections/{w.Community}/objects/"), HttpStatusCode.NotFound);
-        await AssertTaxiiError(await w.AnalystA.GetAsync($"{TaxiiWorld.Root}collections/{Guid.NewGuid()}/"), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.AnalystC.GetAsync($"{TaxiiWorld.Root}collections/{w.Community}/"), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.AnalystC.GetAsync($"{TaxiiWorld.Root}collections/{w.Community}/objects/"), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.AnalystA.GetAsync($"{TaxiiWorld.Root}collections/{Guid.NewGuid()}/"), HttpStatusCode.NotFound);
     }
 
     // TAXII 2.1 §5.2.1 can_read/can_write; §5.4 and §5.5: 403 when can_read / can_write is false
@@ -69,14 +68,14 @@ public sealed class TaxiiCollectionsTests(PostgresServer postgres, TaxiiWorlds w
         Assert.All(noIntel, x => Assert.False(x.GetProperty("can_read").GetBoolean()));
         Assert.False((await Collections(w.AnalystA)).Single(x => x.GetProperty("alias").GetString() == "visible").GetProperty("can_write").GetBoolean());
 
-        await AssertTaxiiError(await w.NoIntelA.GetAsync($"{TaxiiWorld.Root}collections/visible/objects/"), HttpStatusCode.Forbidden);
-        await AssertTaxiiError(await w.NoIntelA.GetAsync($"{TaxiiWorld.Root}collections/clear/manifest/"), HttpStatusCode.Forbidden);
-        await AssertTaxiiError(await w.NoIntelA.GetAsync($"{TaxiiWorld.Root}collections/clear/objects/{TaxiiObjects.NewId()}/"), HttpStatusCode.Forbidden);
-        await AssertTaxiiError(await w.NoIntelA.GetAsync($"{TaxiiWorld.Root}collections/clear/objects/{TaxiiObjects.NewId()}/versions/"), HttpStatusCode.Forbidden);
-        await AssertTaxiiError(await w.ReadOnlyA.PostAsync($"{TaxiiWorld.Root}collections/clear/objects/", TaxiiObjects.Envelope(TaxiiObjects.Indicator(TaxiiObjects.NewId()))), HttpStatusCode.Forbidden);
-        await AssertTaxiiError(await w.AnalystA.PostAsync($"{TaxiiWorld.Root}collections/visible/objects/", TaxiiObjects.Envelope(TaxiiObjects.Indicator(TaxiiObjects.NewId()))), HttpStatusCode.Forbidden);
-        await AssertTaxiiError(await w.ReadOnlyA.DeleteAsync($"{TaxiiWorld.Root}collections/clear/objects/{TaxiiObjects.NewId()}/"), HttpStatusCode.Forbidden);
-        await AssertTaxiiError(await w.NoIntelA.DeleteAsync($"{TaxiiWorld.Root}collections/clear/objects/{TaxiiObjects.NewId()}/"), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.NoIntelA.GetAsync($"{TaxiiWorld.Root}collections/visible/objects/"), HttpStatusCode.Forbidden);
+        await TaxiiAssert.Error(await w.NoIntelA.GetAsync($"{TaxiiWorld.Root}collections/clear/manifest/"), HttpStatusCode.Forbidden);
+        await TaxiiAssert.Error(await w.NoIntelA.GetAsync($"{TaxiiWorld.Root}collections/clear/objects/{TaxiiObjects.NewId()}/"), HttpStatusCode.Forbidden);
+        await TaxiiAssert.Error(await w.NoIntelA.GetAsync($"{TaxiiWorld.Root}collections/clear/objects/{TaxiiObjects.NewId()}/versions/"), HttpStatusCode.Forbidden);
+        await TaxiiAssert.Error(await w.ReadOnlyA.PostAsync($"{TaxiiWorld.Root}collections/clear/objects/", TaxiiObjects.Envelope(TaxiiObjects.Indicator(TaxiiObjects.NewId()))), HttpStatusCode.Forbidden);
+        await TaxiiAssert.Error(await w.AnalystA.PostAsync($"{TaxiiWorld.Root}collections/visible/objects/", TaxiiObjects.Envelope(TaxiiObjects.Indicator(TaxiiObjects.NewId()))), HttpStatusCode.Forbidden);
+        await TaxiiAssert.Error(await w.ReadOnlyA.DeleteAsync($"{TaxiiWorld.Root}collections/clear/objects/{TaxiiObjects.NewId()}/"), HttpStatusCode.Forbidden);
+        await TaxiiAssert.Error(await w.NoIntelA.DeleteAsync($"{TaxiiWorld.Root}collections/clear/objects/{TaxiiObjects.NewId()}/"), HttpStatusCode.NotFound);
     }
 
     // TAXII 2.1 §5 with the access policy: a collection never serves an object the caller may not see
@@ -108,9 +107,9 @@ public sealed class TaxiiCollectionsTests(PostgresServer postgres, TaxiiWorlds w
         Assert.Empty(await Ids(w.AnalystB, "organisation"));
         Assert.Empty(await Ids(w.AnalystC, "visible"));
         Assert.Empty(await Ids(w.AnalystC, "clear"));
-        await AssertTaxiiError(await w.AnalystB.GetAsync($"{TaxiiWorld.Root}collections/visible/objects/{red}/"), HttpStatusCode.NotFound);
-        await AssertTaxiiError(await w.AnalystC.GetAsync($"{TaxiiWorld.Root}collections/visible/objects/{amber}/"), HttpStatusCode.NotFound);
-        await AssertTaxiiError(await w.AnalystC.GetAsync($"{TaxiiWorld.Root}collections/visible/objects/{amber}/versions/"), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.AnalystB.GetAsync($"{TaxiiWorld.Root}collections/visible/objects/{red}/"), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.AnalystC.GetAsync($"{TaxiiWorld.Root}collections/visible/objects/{amber}/"), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.AnalystC.GetAsync($"{TaxiiWorld.Root}collections/visible/objects/{amber}/versions/"), HttpStatusCode.NotFound);
         var manifestB = await w.AnalystB.GetStringAsync($"{TaxiiWorld.Root}collections/visible/manifest/?match[id]={red},{own}");
         Assert.DoesNotContain(red, manifestB, StringComparison.Ordinal);
         Assert.DoesNotContain(own, manifestB, StringComparison.Ordinal);

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Musubi.Testing;
-using static Musubi.Server.Tests.TaxiiServerInformationTests;
 
 namespace Musubi.Server.Tests;
 
@@ -47,7 +46,7 @@ public sealed class TaxiiObjectsTests(PostgresServer postgres, TaxiiWorlds world
         Assert.Equal("2024-05-01T10:00:00.000Z", failure.GetProperty("version").GetString());
         Assert.Contains("created", failure.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.All(status.GetProperty("successes").EnumerateArray(), s => Assert.Equal("2024-05-01T10:00:00.000Z", s.GetProperty("version").GetString()));
-        await AssertTaxiiError(await w.AnalystA.GetAsync($"{Org}objects/{badId}/"), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.AnalystA.GetAsync($"{Org}objects/{badId}/"), HttpStatusCode.NotFound);
     }
 
     // TAXII 2.1 §5.5: 415 for a content type the server does not read, 400 for malformed JSON, 422 for a body that is
@@ -60,14 +59,14 @@ public sealed class TaxiiObjectsTests(PostgresServer postgres, TaxiiWorlds world
         var id = TaxiiObjects.NewId();
         var envelope = $"{{\"objects\":[{TaxiiObjects.Indicator(id)}]}}";
 
-        await AssertTaxiiError(await w.AnalystA.PostAsync($"{Org}objects/", new StringContent(envelope, Encoding.UTF8, "application/json")), HttpStatusCode.UnsupportedMediaType);
-        await AssertTaxiiError(await w.AnalystA.PostAsync($"{Org}objects/", Taxii($"{{\"objects\":[{TaxiiObjects.Indicator(id)}")), HttpStatusCode.BadRequest);
-        await AssertTaxiiError(await w.AnalystA.PostAsync($"{Org}objects/", Taxii(TaxiiObjects.Indicator(id))), HttpStatusCode.UnprocessableEntity);
-        await AssertTaxiiError(await w.AnalystA.PostAsync($"{Org}objects/", Taxii("{\"objects\":{}}")), HttpStatusCode.UnprocessableEntity);
+        await TaxiiAssert.Error(await w.AnalystA.PostAsync($"{Org}objects/", new StringContent(envelope, Encoding.UTF8, "application/json")), HttpStatusCode.UnsupportedMediaType);
+        await TaxiiAssert.Error(await w.AnalystA.PostAsync($"{Org}objects/", Taxii($"{{\"objects\":[{TaxiiObjects.Indicator(id)}")), HttpStatusCode.BadRequest);
+        await TaxiiAssert.Error(await w.AnalystA.PostAsync($"{Org}objects/", Taxii(TaxiiObjects.Indicator(id))), HttpStatusCode.UnprocessableEntity);
+        await TaxiiAssert.Error(await w.AnalystA.PostAsync($"{Org}objects/", Taxii("{\"objects\":{}}")), HttpStatusCode.UnprocessableEntity);
         var huge = new ByteArrayContent(new byte[65 * 1024 * 1024]);
         huge.Headers.ContentType = new("application/taxii+json");
-        await AssertTaxiiError(await w.AnalystA.PostAsync($"{Org}objects/", huge), HttpStatusCode.RequestEntityTooLarge);
-        await AssertTaxiiError(await w.AnalystA.GetAsync($"{Org}objects/{id}/"), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.AnalystA.PostAsync($"{Org}objects/", huge), HttpStatusCode.RequestEntityTooLarge);
+        await TaxiiAssert.Error(await w.AnalystA.GetAsync($"{Org}objects/{id}/"), HttpStatusCode.NotFound);
     }
 
     // TAXII 2.1 §3.4.1 match[version]: last by default, first, all, exact values, and combinations; 400 for duplicates or all with others
@@ -95,9 +94,9 @@ public sealed class TaxiiObjectsTests(PostgresServer postgres, TaxiiWorlds world
         Assert.Equal([v[0], v[1], v[2]], await Versions($"&match[version]=first,{v[1]},last"));
         var byId = await w.AnalystA.GetFromJsonAsync<JsonElement>($"{Org}objects/{id}/?match[version]=first");
         Assert.Equal(v[0], Assert.Single(Objects(byId)).GetProperty("modified").GetString());
-        await AssertTaxiiError(await w.AnalystA.GetAsync($"{Org}objects/?match[version]=all,last"), HttpStatusCode.BadRequest);
-        await AssertTaxiiError(await w.AnalystA.GetAsync($"{Org}objects/?match[version]=last,last"), HttpStatusCode.BadRequest);
-        await AssertTaxiiError(await w.AnalystA.GetAsync($"{Org}objects/?match[version]=yesterday"), HttpStatusCode.BadRequest);
+        await TaxiiAssert.Error(await w.AnalystA.GetAsync($"{Org}objects/?match[version]=all,last"), HttpStatusCode.BadRequest);
+        await TaxiiAssert.Error(await w.AnalystA.GetAsync($"{Org}objects/?match[version]=last,last"), HttpStatusCode.BadRequest);
+        await TaxiiAssert.Error(await w.AnalystA.GetAsync($"{Org}objects/?match[version]=yesterday"), HttpStatusCode.BadRequest);
     }
 
     // TAXII 2.1 §3.4.1 match[id], match[type] (comma = OR), match[spec_version]; §3.4: repeated or malformed parameters are 400
@@ -123,7 +122,7 @@ public sealed class TaxiiObjectsTests(PostgresServer postgres, TaxiiWorlds world
         foreach (var bad in new[] { "limit=0", "limit=-1", "limit=ten", "added_after=yesterday", "added_after=2024-01-01T00:00:00Z&added_after=2024-01-02T00:00:00Z",
                      "match[type]=indicator&match[type]=malware", "match[type]=indicator,%20malware", "next=not-a-cursor" })
         {
-            await AssertTaxiiError(await w.AnalystA.GetAsync($"{Org}objects/?{bad}"), HttpStatusCode.BadRequest);
+            await TaxiiAssert.Error(await w.AnalystA.GetAsync($"{Org}objects/?{bad}"), HttpStatusCode.BadRequest);
         }
     }
 
@@ -212,8 +211,8 @@ public sealed class TaxiiObjectsTests(PostgresServer postgres, TaxiiWorlds world
 
         var all = await w.AnalystA.GetStringAsync($"{Org}objects/{id}/?match[version]=all");
         Assert.Contains(original, all, StringComparison.Ordinal);
-        await AssertTaxiiError(await w.AnalystA.GetAsync($"{Org}objects/{TaxiiObjects.NewId()}/"), HttpStatusCode.NotFound);
-        await AssertTaxiiError(await w.AnalystA.GetAsync($"{Org}objects/{TaxiiObjects.NewId()}/versions/"), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.AnalystA.GetAsync($"{Org}objects/{TaxiiObjects.NewId()}/"), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.AnalystA.GetAsync($"{Org}objects/{TaxiiObjects.NewId()}/versions/"), HttpStatusCode.NotFound);
         var empty = await w.AnalystA.GetFromJsonAsync<JsonElement>($"{Org}objects/?match[id]={TaxiiObjects.NewId()}");
         Assert.False(empty.TryGetProperty("objects", out _));
     }
@@ -229,15 +228,15 @@ public sealed class TaxiiObjectsTests(PostgresServer postgres, TaxiiWorlds world
         var id = TaxiiObjects.NewId();
         await Add(w.AnalystA, community, TaxiiObjects.Indicator(id, "2024-05-01T10:00:00.000Z"), TaxiiObjects.Indicator(id, "2024-05-02T10:00:00.000Z"));
 
-        await AssertTaxiiError(await w.AnalystB.DeleteAsync($"{community}objects/{id}/"), HttpStatusCode.Forbidden);
-        await AssertTaxiiError(await w.AnalystC.DeleteAsync($"{community}objects/{id}/"), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.AnalystB.DeleteAsync($"{community}objects/{id}/"), HttpStatusCode.Forbidden);
+        await TaxiiAssert.Error(await w.AnalystC.DeleteAsync($"{community}objects/{id}/"), HttpStatusCode.NotFound);
         Assert.Equal(HttpStatusCode.OK, (await w.AnalystA.DeleteAsync($"{community}objects/{id}/?match[version]=2024-05-02T10:00:00.000Z")).StatusCode);
         var left = await w.AnalystB.GetFromJsonAsync<JsonElement>($"{community}objects/{id}/");
         Assert.Equal("2024-05-01T10:00:00.000Z", Assert.Single(Objects(left)).GetProperty("modified").GetString());
         Assert.Equal(HttpStatusCode.OK, (await w.AnalystA.DeleteAsync($"{community}objects/{id}/")).StatusCode);
 
-        await AssertTaxiiError(await w.AnalystB.GetAsync($"{community}objects/{id}/"), HttpStatusCode.NotFound);
-        await AssertTaxiiError(await w.AnalystA.GetAsync($"{community}objects/{id}/"), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.AnalystB.GetAsync($"{community}objects/{id}/"), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.AnalystA.GetAsync($"{community}objects/{id}/"), HttpStatusCode.NotFound);
         Assert.DoesNotContain(id, await w.AnalystA.GetStringAsync($"{community}manifest/?match[id]={id}&match[version]=all"), StringComparison.Ordinal);
     }
 

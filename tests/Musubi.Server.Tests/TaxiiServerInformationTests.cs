@@ -79,7 +79,7 @@ public sealed class TaxiiServerInformationTests(PostgresServer postgres, TaxiiWo
 
         var response = await client.GetAsync(TaxiiWorld.Root);
 
-        await AssertTaxiiError(response, HttpStatusCode.NotAcceptable);
+        await TaxiiAssert.Error(response, HttpStatusCode.NotAcceptable);
     }
 
     // TAXII 2.1 §1.6.9: without acceptable credentials, 401 and a WWW-Authenticate challenge, on every endpoint and method
@@ -117,7 +117,7 @@ public sealed class TaxiiServerInformationTests(PostgresServer postgres, TaxiiWo
                 }
 
                 var response = await client.SendAsync(request);
-                await AssertTaxiiError(response, HttpStatusCode.Unauthorized);
+                await TaxiiAssert.Error(response, HttpStatusCode.Unauthorized);
                 Assert.Contains(response.Headers.WwwAuthenticate, h => h.Scheme == "Basic");
             }
         }
@@ -149,21 +149,8 @@ public sealed class TaxiiServerInformationTests(PostgresServer postgres, TaxiiWo
         var mine = await w.AnalystA.GetFromJsonAsync<JsonElement>(path);
         Assert.Equal("complete", mine.GetProperty("status").GetString());
         Assert.Equal(1, mine.GetProperty("success_count").GetInt32());
-        await AssertTaxiiError(await w.AnalystB.GetAsync(path), HttpStatusCode.NotFound);
-        await AssertTaxiiError(await w.AnalystC.GetAsync(path), HttpStatusCode.NotFound);
-        await AssertTaxiiError(await w.AnalystA.GetAsync($"{TaxiiWorld.Root}status/{Guid.NewGuid()}/"), HttpStatusCode.NotFound);
-    }
-
-    /// <summary>TAXII 2.1 §3.6.1: an error message in the TAXII media type, http_status equal to the HTTP status.</summary>
-    public static async Task AssertTaxiiError(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(expected == response.StatusCode, $"expected {(int)expected}, got {(int)response.StatusCode}: {text}");
-        Assert.Equal("application/taxii+json", response.Content.Headers.ContentType?.MediaType);
-        var error = JsonDocument.Parse(text).RootElement;
-        Assert.False(string.IsNullOrEmpty(error.GetProperty("title").GetString()));
-        Assert.False(string.IsNullOrEmpty(error.GetProperty("description").GetString()));
-        Assert.False(string.IsNullOrEmpty(error.GetProperty("error_code").GetString()));
-        Assert.Equal(((int)expected).ToString(System.Globalization.CultureInfo.InvariantCulture), error.GetProperty("http_status").GetString());
+        await TaxiiAssert.Error(await w.AnalystB.GetAsync(path), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.AnalystC.GetAsync(path), HttpStatusCode.NotFound);
+        await TaxiiAssert.Error(await w.AnalystA.GetAsync($"{TaxiiWorld.Root}status/{Guid.NewGuid()}/"), HttpStatusCode.NotFound);
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
@@ -146,4 +147,20 @@ public static class TaxiiObjects
 
     public static StringContent Envelope(params string[] objects) =>
         new($"{{\"objects\":[{string.Join(',', objects)}]}}", Encoding.UTF8, new MediaTypeHeaderValue("application/taxii+json") { Parameters = { new NameValueHeaderValue("version", "2.1") } });
+}
+
+public static class TaxiiAssert
+{
+    /// <summary>TAXII 2.1 §3.6.1: an error message in the TAXII media type, http_status equal to the HTTP status.</summary>
+    public static async Task Error(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == response.StatusCode, $"expected {(int)expected}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/taxii+json", response.Content.Headers.ContentType?.MediaType);
+        var error = JsonDocument.Parse(text).RootElement;
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("title").GetString()));
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("description").GetString()));
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("error_code").GetString()));
+        Assert.Equal(((int)expected).ToString(System.Globalization.CultureInfo.InvariantCulture), error.GetProperty("http_status").GetString());
+    }
 }
