@@ -20,6 +20,8 @@ namespace Musubi.Stix.Misp;
 public static class MispToStix
 {
     private const string Epoch = "1970-01-01T00:00:00.000Z";
+    /// <summary>Non-ASCII text (Japanese) is written as UTF-8, not as \u escapes; JSON's own escapes still apply.</summary>
+    private static readonly System.Text.Encodings.Web.JavaScriptEncoder Utf8 = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
     private static readonly string[] EventProperties = ["date", "threat_level_id", "analysis", "distribution"];
 
     public sealed record Result(string BundleId, IReadOnlyList<string> Objects, int Events, int Indicators)
@@ -27,7 +29,7 @@ public static class MispToStix
         public string Bundle(bool indented = false)
         {
             var buffer = new ArrayBufferWriter<byte>();
-            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
+            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented, Encoder = Utf8 }))
             {
                 w.WriteStartObject();
                 w.WriteString("type", "bundle");
@@ -91,6 +93,7 @@ public static class MispToStix
         }
 
         var attributeIds = new Dictionary<string, string>(StringComparer.Ordinal);
+        var usedUuids = new HashSet<string>(StringComparer.Ordinal);
         var index = 0;
         foreach (var (a, owner) in MispReader.Attributes(e))
         {
@@ -103,6 +106,13 @@ public static class MispToStix
             var type = MispReader.Text(a, "type")!;
             var value = MispReader.Text(a, "value")!;
             var uuid = ValidUuid(MispReader.Text(a, "uuid")) ?? Uuid5($"attribute:{eventUuid}:{i}:{type}:{value}");
+            if (!usedUuids.Add(uuid))
+            {
+                // Two attributes with one uuid (seen in real exports): the second gets its own id; x_misp_uuid keeps the original.
+                uuid = Uuid5($"attribute:{uuid}:{i}");
+                usedUuids.Add(uuid);
+            }
+
             var modified = EpochText(MispReader.Text(a, "timestamp")) ?? eventModified;
             var tags = Tags(a);
             var tlp = Max(eventTlp, tags.Tlp);
@@ -211,7 +221,7 @@ public static class MispToStix
             }
 
             refs.Add(id);
-            attributeIds[MispReader.Text(a, "uuid") ?? uuid] = id;
+            attributeIds.TryAdd(MispReader.Text(a, "uuid") ?? uuid, id);
             foreach (var s in Sightings(a))
             {
                 refs.Add(WriteSighting(output, seen, s, id, modified, creator, markings));
@@ -469,7 +479,7 @@ public static class MispToStix
         }
 
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Utf8 }))
         {
             w.WriteStartObject();
             body(w);
