@@ -30,6 +30,17 @@ public static class IntelligenceApi
             .Accepts<JsonElement>("application/stix+json", "application/json", "application/taxii+json")
             .WithSummary("Publish a STIX 2.1 bundle (or one object) with a TLP and a sharing scope: valid objects are stored, invalid ones listed one by one.");
 
+        intel.MapPost("/misp", async (HttpContext http, MispImporter misp, string? tlp, [FromQuery] Guid[]? community,
+                [FromQuery] Guid[]? organisation, [FromQuery] Guid[]? user, bool? publicFeed, CancellationToken ct) =>
+            {
+                var options = new PublishOptions(ParseTlp(tlp), community ?? [], organisation ?? [], user ?? [], publicFeed ?? false);
+                var result = await misp.ImportAsync(http.RequireActor(), http.Request.Body, options, ct);
+                return TypedResults.Ok(new ImportResponse(result.BundleId, result.Stored, result.Duplicates, result.Failures.Count,
+                    result.Successes, result.Failures));
+            })
+            .Accepts<JsonElement>("application/json")
+            .WithSummary("Import a MISP event (JSON, format 2.4) as STIX 2.1 (docs/MISP.md) with a TLP and a sharing scope; tlp: tags may raise the TLP.");
+
         intel.MapGet("/objects/{id}", async (HttpContext http, StixReadService reads, string id, string? version, CancellationToken ct) =>
             {
                 var view = await reads.GetAsync(http.RequireActor(), id, version, ct);
