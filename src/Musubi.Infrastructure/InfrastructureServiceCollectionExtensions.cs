@@ -55,6 +55,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<Intelligence.MispImporter>();
         services.AddScoped<Intelligence.Taxii.TaxiiCollections>();
         services.AddScoped<Intelligence.Taxii.TaxiiService>();
+        services.AddScoped<Intelligence.Taxii.MispFeedPublisher>();
         services.AddMusubiDetection();
         queue ??= new QueueOptions();
         services.TryAddSingleton(queue);

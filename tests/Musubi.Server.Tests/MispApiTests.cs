@@ -68,3 +68,40 @@ public sealed class MispApiTests(Principals p) : IClassFixture<Principals>
         Assert.True(problem.GetProperty("errors").TryGetProperty("$.Event.Attribute[0].value", out _), problem.ToString());
     }
 }
+
+/// <summary>A TAXII collection as a MISP feed: manifest.json, event files and hashes.csv show only what the caller may see.</summary>
+public sealed class MispFeedTests(Principals p) : IClassFixture<Principals>
+{
+    [Fact]
+    public async Task A_collection_is_published_as_a_misp_feed_with_integrity_and_hashes_and_nothing_the_caller_may_not_see()
+    {
+        var eventUuid = Guid.NewGuid().ToString();
+        var value = $"{Guid.NewGuid():N}.example";
+        var json = $$$"""
+            {"Event": {"uuid": "{{{eventUuid}}}", "info": "Feed test", "date": "2024-03-01", "timestamp": "1709300000", "threat_level_id": "2", "analysis": "1",
+              "Orgc": {"name": "Organisation A", "uuid": "{{{Guid.NewGuid()}}}"}, "Tag": [{"name": "tlp:amber"}],
+              "Attribute": [{"uuid": "{{{Guid.NewGuid()}}}", "type": "domain", "category": "Network activity", "value": "{{{value}}}", "to_ids": true}]}}
+            """;
+        (await p[AnalystA].PostAsync("/api/v1/intel/misp?tlp=amber", new StringContent(json, Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+
+        var manifest = await p[AnalystA].GetFromJsonAsync<JsonElement>("/api/v1/intel/misp-feed/organisation/manifest.json");
+        var entry = manifest.GetProperty(eventUuid);
+        Assert.Equal("Feed test", entry.GetProperty("info").GetString());
+        Assert.Equal("Organisation A", entry.GetProperty("Orgc").GetProperty("name").GetString());
+        var file = await p[AnalystA].GetByteArrayAsync($"/api/v1/intel/misp-feed/organisation/{eventUuid}.json");
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file)), entry.GetProperty("integrity:sha256").GetString());
+        var attribute = JsonDocument.Parse(file).RootElement.GetProperty("Event").GetProperty("Attribute")[0];
+        Assert.Equal(value, attribute.GetProperty("value").GetString());
+#pragma warning disable CA5351 // MISP's hashes.csv is MD5 by format.
+        var md5 = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(Encoding.UTF8.GetBytes(value)));
+#pragma warning restore CA5351
+        Assert.Contains($"{md5},{eventUuid}", await p[AnalystA].GetStringAsync("/api/v1/intel/misp-feed/visible/hashes.csv"), StringComparison.Ordinal);
+
+        var outsider = await p[AnalystB].GetFromJsonAsync<JsonElement>("/api/v1/intel/misp-feed/visible/manifest.json");
+        Assert.False(outsider.TryGetProperty(eventUuid, out _));
+        Assert.DoesNotContain(eventUuid, await p[AnalystB].GetStringAsync("/api/v1/intel/misp-feed/visible/hashes.csv"), StringComparison.Ordinal);
+        Assert.Equal(404, (int)(await p[AnalystB].GetAsync($"/api/v1/intel/misp-feed/visible/{eventUuid}.json")).StatusCode);
+        Assert.Equal(401, (int)(await p[Anonymous].GetAsync("/api/v1/intel/misp-feed/visible/manifest.json")).StatusCode);
+        Assert.Equal(404, (int)(await p[AnalystA].GetAsync($"/api/v1/intel/misp-feed/{Guid.NewGuid()}/manifest.json")).StatusCode);
+    }
+}

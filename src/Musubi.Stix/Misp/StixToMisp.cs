@@ -92,6 +92,15 @@ public static class StixToMisp
             w.WriteString("timestamp", m.Value.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
         }
 
+        // Orgc: the report's creator identity when the bundle has it (a MISP feed manifest needs it).
+        if (report?.CreatedByRef is { } creator && byId.TryGetValue(creator, out var identity))
+        {
+            w.WriteStartObject("Orgc");
+            w.WriteString("name", identity.Name ?? "");
+            w.WriteString("uuid", creator[(creator.IndexOf("--", StringComparison.Ordinal) + 2)..]);
+            w.WriteEndObject();
+        }
+
         // Tags: the event's own MISP tags if it came from MISP, else its labels and TLP marking.
         var tags = new List<string>();
         if (report is not null && report.Json.TryGetProperty("x_misp_tags", out var mispTags) && mispTags.ValueKind == JsonValueKind.Array)
