@@ -10,6 +10,7 @@ using Musubi.Server.Components;
 using Musubi.Server.Hosting;
 using Musubi.Server.Ingestion;
 using Musubi.Server.Ledger;
+using Musubi.Server.Taxii;
 using Musubi.Server.Ui;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -104,6 +105,7 @@ api.MapSensorsApi();
 api.MapAlertsApi();
 app.MapIngestApi();
 api.MapLedgerApi();
+app.MapTaxiiApi();
 app.MapMusubiOpenApi();
 app.MapMusubiUi();
 app.MapStaticAssets();

@@ -1111,6 +1111,35 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.ToTable("stix_terms", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Intelligence.Taxii.TaxiiStatusEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CollectionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganisationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RequestTimestamp")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestTimestamp");
+
+                    b.ToTable("taxii_statuses", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerAlertEntity", b =>
                 {
                     b.Property<long>("Id")
