@@ -14,6 +14,9 @@ public sealed class DetectionOptions
     /// <summary>Events taken from the queue at a time.</summary>
     public int BatchSize { get; set; } = 200;
 
+    /// <summary>How often the indicator set is checked against the STIX store (and rebuilt when it changed).</summary>
+    public TimeSpan IndicatorRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Run the worker in this process (off for CLI-only hosts).</summary>
     public bool Enabled { get; set; } = true;
 }

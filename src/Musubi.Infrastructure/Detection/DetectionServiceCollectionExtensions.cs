@@ -14,8 +14,9 @@ public static class DetectionServiceCollectionExtensions
         services.AddScoped<AlertService>();
         services.TryAddSingleton(new DetectionOptions());
         services.AddSingleton<EventIngestor>();
-        // The intelligence store feeds plain-comparison indicators here (IndicatorMatcher.Rebuild / Replace).
+        // The STIX store feeds the live indicator set (StoreIndicators.RefreshAsync swaps it into the matcher).
         services.AddSingleton<IndicatorMatcher>();
+        services.AddSingleton<StoreIndicators>();
         return services;
     }
 }
