@@ -146,7 +146,7 @@ public sealed class IndicatorPipelineTests(PostgresServer postgres)
 
     [Theory]
     [MemberData(nameof(Databases))]
-    public async Task Published_indicators_match_events_of_organisations_that_may_see_them_until_revoked(DatabaseProvider provider)
+    public async Task Published_indicators_match_events_of_organisations_that_may_see_them_until_revoked_and_matches_come_back_as_sightings(DatabaseProvider provider)
     {
         await using var w = await StartAsync(provider);
         var plain = $"indicator--{Guid.NewGuid()}";
@@ -181,6 +181,19 @@ public sealed class IndicatorPipelineTests(PostgresServer postgres)
         Assert.Equal(1, Assert.Single(alerts, a => a.SourceId == compound).Count);
         Assert.DoesNotContain(alerts, a => a.SourceId == expired);
 
+        // The match went back to the store as A's sighting: the producer sees it, so does A; B (outside) does not.
+        var sightingId = SightingReporter.SightingId(w.OrgA, plain);
+        var sighting = await EventuallyAsync(() => SightingAsync(w.AnalystP, sightingId), s => s is not null, "the sighting");
+        Assert.Equal(plain, sighting!.Value.GetProperty("sighting_of_ref").GetString());
+        Assert.Equal(1, sighting.Value.GetProperty("count").GetInt32());
+        Assert.Equal(SightingReporter.IdentityOf(w.OrgA), sighting.Value.GetProperty("where_sighted_refs")[0].GetString());
+        Assert.NotNull(await SightingAsync(w.AnalystA, sightingId));
+        Assert.Null(await SightingAsync(w.AnalystB, sightingId));
+        var search = await w.AnalystB.GetFromJsonAsync<JsonElement>("/api/v1/intel/search?type=sighting", Ct);
+        Assert.Empty(search.GetProperty("items").EnumerateArray());
+        using var marked = await w.AnalystP.GetAsync($"/api/v1/intel/objects/{sightingId}", Ct);
+        Assert.Equal("TLP:AMBER", Assert.Single(marked.Headers.GetValues("X-Musubi-Tlp")));
+
         // Revoked: the indicator leaves the live set and the same traffic no longer matches.
         (await w.AnalystP.PostAsync($"/api/v1/intel/objects/{plain}/revoke", null, Ct)).EnsureSuccessStatusCode();
         await WaitForIndicatorAsync(w, plain, present: false);
@@ -189,5 +202,22 @@ public sealed class IndicatorPipelineTests(PostgresServer postgres)
             """{"host":"a1","class":"dns","query":"again.control.example"}""");
         alerts = await EventuallyAsync(() => AlertsAsync(w), a => a.Single(x => x.SourceId == control).Count == 2, "the second control match");
         Assert.Equal(1, alerts.Single(a => a.SourceId == plain).Count);
+
+        // A second batch with a match raises the control sighting's count (a new version of the same sighting).
+        var controlSighting = await EventuallyAsync(() => SightingAsync(w.AnalystP, SightingReporter.SightingId(w.OrgA, control)),
+            s => s?.GetProperty("count").GetInt32() == 2, "the control sighting counted twice");
+        Assert.True(string.CompareOrdinal(controlSighting!.Value.GetProperty("last_seen").GetString(), controlSighting.Value.GetProperty("first_seen").GetString()) >= 0);
+    }
+
+    /// <summary>The sighting's STIX object as <paramref name="client"/> may read it, or null (404).</summary>
+    private static async Task<JsonElement?> SightingAsync(HttpClient client, string id)
+    {
+        using var response = await client.GetAsync($"/api/v1/intel/objects/{id}", Ct);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        return await MusubiServer.ReadAsync<JsonElement>(response);
     }
 }

@@ -26,7 +26,7 @@ internal sealed record AlertCandidate(string Kind, string SourceId, string Title
 /// to the store as sightings. Without it (tests, tools) the hand-fed <paramref name="indicators"/> apply to everyone.
 /// </remarks>
 public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher indicators, IServiceScopeFactory scopes, TimeProvider time, DetectionOptions options,
-    StoreIndicators? store = null)
+    StoreIndicators? store = null, SightingReporter? sightings = null)
 {
     private readonly SigmaMatcher? sigma = engine?.CreateMatcher();
     private readonly List<SigmaMatch> sigmaMatches = [];
@@ -118,6 +118,15 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
         }
 
         await db.SaveChangesAsync(ct);
+
+        if (catalog is not null && sightings is not null && options.ReportSightings)
+        {
+            var batches = perOrganisation.Where(p => p.Alert.Kind == "indicator")
+                .GroupBy(p => (p.Organisation, p.Alert.SourceId))
+                .Select(g => new SightingBatch(g.Key.Organisation, g.Key.SourceId, g.Count(), g.Min(x => x.At), g.Max(x => x.At)))
+                .ToList();
+            await sightings.ReportAsync(batches, catalog, ct);
+        }
     }
 
     /// <summary>

@@ -17,6 +17,7 @@ public static class DetectionServiceCollectionExtensions
         // The STIX store feeds the live indicator set (StoreIndicators.RefreshAsync swaps it into the matcher).
         services.AddSingleton<IndicatorMatcher>();
         services.AddSingleton<StoreIndicators>();
+        services.AddSingleton<SightingReporter>();
         return services;
     }
 }
