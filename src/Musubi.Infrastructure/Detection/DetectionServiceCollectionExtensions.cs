@@ -13,6 +13,7 @@ public static class DetectionServiceCollectionExtensions
         services.AddScoped<SensorService>();
         services.AddScoped<AlertService>();
         services.TryAddSingleton(new DetectionOptions());
+        services.AddSingleton(sp => Musubi.Detection.Ingestion.AsnTable.Load(sp.GetRequiredService<IngestOptions>().AsnTablePath));
         services.AddSingleton<EventIngestor>();
         // The STIX store feeds the live indicator set (StoreIndicators.RefreshAsync swaps it into the matcher).
         services.AddSingleton<IndicatorMatcher>();
