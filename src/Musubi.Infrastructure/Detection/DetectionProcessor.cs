@@ -26,8 +26,10 @@ internal sealed record AlertCandidate(string Kind, string SourceId, string Title
 /// to the store as sightings. Without it (tests, tools) the hand-fed <paramref name="indicators"/> apply to everyone.
 /// </remarks>
 public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher indicators, IServiceScopeFactory scopes, TimeProvider time, DetectionOptions options,
-    StoreIndicators? store = null, SightingReporter? sightings = null)
+    StoreIndicators? store = null, SightingReporter? sightings = null, StoreRules? storedRules = null)
 {
+    private readonly Dictionary<Guid, (SigmaEngine Engine, SigmaMatcher Matcher)> setMatchers = [];
+    private RuleCatalog? ruleCatalog;
     private readonly SigmaMatcher? sigma = engine?.CreateMatcher();
     private readonly List<SigmaMatch> sigmaMatches = [];
     private readonly List<IndicatorHit> hits = [];
@@ -41,6 +43,7 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
         var perOrganisation = new List<(Guid Organisation, Guid? Sensor, DateTimeOffset At, AlertCandidate Alert)>();
         // One catalog for the whole batch: its snapshot, patterns and markings belong together.
         var catalog = store?.Current;
+        ruleCatalog = storedRules?.Current;
         foreach (var envelope in envelopes)
         {
             Collect(envelope, perOrganisation, catalog);
@@ -182,12 +185,31 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
             json = FieldsAsJson(parsed!.Fields);
         }
 
+        var matchers = new List<SigmaMatcher>(1);
         if (sigma is not null)
+        {
+            matchers.Add(sigma);
+        }
+
+        if (ruleCatalog is not null)
+        {
+            foreach (var set in ruleCatalog.For(organisation))
+            {
+                if (!setMatchers.TryGetValue(set.Id, out var cached) || !ReferenceEquals(cached.Engine, set.Engine))
+                {
+                    setMatchers[set.Id] = cached = (set.Engine, set.Engine.CreateMatcher());
+                }
+
+                matchers.Add(cached.Matcher);
+            }
+        }
+
+        foreach (var ruleMatcher in matchers)
         {
             sigmaMatches.Clear();
             if (parsed is null)
             {
-                sigma.Match(json, index, sigmaMatches);
+                ruleMatcher.Match(json, index, sigmaMatches);
             }
             else
             {
@@ -197,7 +219,7 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
                     lineEvent.Add(name, value);
                 }
 
-                sigma.Match(lineEvent, index, sigmaMatches);
+                ruleMatcher.Match(lineEvent, index, sigmaMatches);
             }
 
             foreach (var match in sigmaMatches)

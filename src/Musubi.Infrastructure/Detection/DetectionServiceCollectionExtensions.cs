@@ -19,6 +19,8 @@ public static class DetectionServiceCollectionExtensions
         services.AddSingleton<IndicatorMatcher>();
         services.AddSingleton<StoreIndicators>();
         services.AddSingleton<SightingReporter>();
+        services.AddSingleton<StoreRules>();
+        services.AddScoped<SigmaRuleService>();
         return services;
     }
 }
