@@ -40,6 +40,18 @@ public sealed class SigmaRuleService(MusubiDbContext db, AuditTrail audit, TimeP
     public const int MaxTrialEvents = 1_000;
     public const int MaxTrialBytes = 1024 * 1024;
 
+    /// <summary>Whether <paramref name="actor"/> may manage and try rules (for showing or denying pages).</summary>
+    public async Task<bool> MayManageAsync(Actor actor, CancellationToken ct) =>
+        DetectionAccessRules.CanManageRules(actor, await db.Organisations.AsNoTracking().AnyAsync(o => o.Id == actor.OrganisationId && o.Kind == OrganisationKind.NationalCentre, ct));
+
+    /// <summary>The sectors a rule set can target: id, English and Japanese name.</summary>
+    public async Task<IReadOnlyList<(string Id, string NameEn, string NameJa)>> SectorsAsync(Actor actor, CancellationToken ct)
+    {
+        await RequireAsync(actor, ct);
+        var rows = await db.Sectors.AsNoTracking().OrderBy(s => s.Id).Select(s => new { s.Id, s.NameEn, s.NameJa }).ToListAsync(ct);
+        return rows.Select(r => (r.Id, r.NameEn, r.NameJa)).ToList();
+    }
+
     public async Task<IReadOnlyList<RuleSetSummary>> ListAsync(Actor actor, CancellationToken ct)
     {
         await RequireAsync(actor, ct);
