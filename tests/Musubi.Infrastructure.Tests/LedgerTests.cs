@@ -119,6 +119,42 @@ public sealed class LedgerTests(PostgresServer postgres)
 
     [Theory]
     [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task Bulk_appended_rows_read_back_through_the_model_exactly_as_appended_and_filter_in_sql(DatabaseProvider provider)
+    {
+        await using var host = await TestHost.StartAsync(provider, postgres);
+        var org = await host.CreateOrgAsync(Builders.Org("Bulk Org"));
+        var at = host.Time.GetUtcNow();
+        var records = Enumerable.Range(0, 40).Select(i => new LedgerRecord(
+            i % 3 == 0 ? LedgerCategories.Notification : LedgerCategories.RawEvent, i % 2 == 0 ? org.Id : null, Encoding.UTF8.GetBytes($"bulk {i}"))).ToList();
+        var first = await host.Run(sp => sp.GetRequiredService<ILedger>().AppendAsync(records, None));
+        var rows = await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().LedgerEntries.AsNoTracking()
+            .Where(e => e.Index >= first).OrderBy(e => e.Index).ToListAsync());
+        Assert.Equal(records.Count, rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(first + i, rows[i].Index);
+            Assert.Equal(records[i].Category, rows[i].Category);
+            Assert.Equal(records[i].OrganisationId, rows[i].OrganisationId);
+            Assert.Equal(at, rows[i].At);
+            Assert.Equal(records[i].Payload.ToArray(), rows[i].Payload);
+            Assert.Equal(records[i].Payload.Length, rows[i].PayloadLength);
+            Assert.Equal(MerkleHash.Leaf(records[i].Payload.Span), rows[i].LeafHash);
+            Assert.Null(rows[i].AuditEntryId);
+        }
+
+        // The values are stored in the provider's own form, so SQL filters on them find the rows.
+        var byOrganisation = await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().LedgerEntries
+            .Where(e => e.OrganisationId == org.Id && e.Category == LedgerCategories.RawEvent && e.Index >= first).Select(e => e.Index).ToListAsync());
+        Assert.Equal(Enumerable.Range(0, 40).Where(i => i % 2 == 0 && i % 3 != 0).Select(i => first + i), byOrganisation.Order());
+        var byTime = await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().LedgerEntries
+            .CountAsync(e => e.At >= at && e.At < at.AddSeconds(1) && e.Index >= first));
+        Assert.Equal(40, byTime);
+        Assert.Equal(0, await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().LedgerEntries
+            .CountAsync(e => (e.At < at.AddSeconds(-1) || e.At >= at.AddSeconds(1)) && e.Index >= first)));
+    }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task A_crash_between_the_commit_and_the_tree_update_loses_no_acknowledged_entry(DatabaseProvider provider)
     {
         await using var host = await TestHost.StartAsync(provider, postgres);
@@ -146,6 +182,123 @@ public sealed class LedgerTests(PostgresServer postgres)
         Assert.True(proof.Verified, proof.Verdict);
         var report = await restarted.Run(sp => sp.GetRequiredService<LedgerMonitor>().RunAsync(None));
         Assert.True(report.Ok, string.Join("; ", report.Findings.Select(f => f.Message)));
+    }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task The_incremental_monitor_starts_from_the_last_verified_checkpoint_and_only_the_full_check_rereads_old_entries(DatabaseProvider provider)
+    {
+        await using var host = await TestHost.StartAsync(provider, postgres);
+        await host.Run(sp => sp.GetRequiredService<ILedger>().AppendAsync(
+            [.. Enumerable.Range(0, 600).Select(i => new LedgerRecord(LedgerCategories.RawEvent, null, Encoding.UTF8.GetBytes($"old {i}")))], None));
+        var (first, _) = await host.Run(sp => sp.GetRequiredService<LedgerCheckpoints>().CreateAsync(None));
+
+        // No clean run yet: the incremental check is a full one.
+        var initial = await host.Run(sp => sp.GetRequiredService<LedgerMonitor>().RunIncrementalAsync(None));
+        Assert.True(initial.Ok, string.Join("; ", initial.Findings.Select(f => f.Message)));
+        Assert.True(initial.Full);
+        Assert.Equal(first.TreeSize, initial.VerifiedCheckpointSize);
+
+        await host.Run(sp => sp.GetRequiredService<ILedger>().AppendAsync(
+            [.. Enumerable.Range(0, 700).Select(i => new LedgerRecord(LedgerCategories.RawEvent, null, Encoding.UTF8.GetBytes($"new {i}")))], None));
+        var (second, _) = await host.Run(sp => sp.GetRequiredService<LedgerCheckpoints>().CreateAsync(None));
+        var incremental = await host.Run(sp => sp.GetRequiredService<LedgerMonitor>().RunIncrementalAsync(None));
+        Assert.True(incremental.Ok, string.Join("; ", incremental.Findings.Select(f => f.Message)));
+        Assert.False(incremental.Full);
+        Assert.Equal(first.TreeSize, incremental.CheckedFrom);
+        Assert.Equal(second.TreeSize, incremental.VerifiedCheckpointSize);
+        var status = await host.Run(sp => sp.GetRequiredService<LedgerMonitor>().StatusAsync(host.Admin, None));
+        Assert.Equal(second.TreeSize, status.CheckedSize);
+        Assert.Contains("incremental", status.Message);
+
+        // An old stored byte changes: the incremental run does not reread it; the full check finds it.
+        const long victim = 10;
+        await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().LedgerEntries.Where(e => e.Index == victim)
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Payload, "old 11"u8.ToArray())));
+        var quick = await host.Run(sp => sp.GetRequiredService<LedgerMonitor>().RunIncrementalAsync(None));
+        Assert.False(quick.Full);
+        Assert.Equal(second.TreeSize, quick.CheckedFrom);
+        var full = await host.Run(sp => sp.GetRequiredService<LedgerMonitor>().RunAsync(None));
+        Assert.True(full.Full);
+        Assert.Contains(full.Findings, f => f.Kind == "payload-changed" && f.EntryIndex == victim);
+        Assert.Contains(await host.Run(sp => sp.GetRequiredService<LedgerMonitor>().AlertsAsync(host.Admin, 100, None)), a => a.EntryIndex == victim);
+
+        // After a finding, every run is full until the ledger is clean again.
+        var after = await host.Run(sp => sp.GetRequiredService<LedgerMonitor>().RunIncrementalAsync(None));
+        Assert.True(after.Full);
+        Assert.Contains(after.Findings, f => f.Kind == "payload-changed" && f.EntryIndex == victim);
+    }
+
+    public static TheoryData<DatabaseProvider, string> NewTampering()
+    {
+        var data = new TheoryData<DatabaseProvider, string>();
+        foreach (var provider in new[] { DatabaseProvider.Sqlite, DatabaseProvider.Postgres })
+        {
+            foreach (var kind in new[] { "payload", "leaf-hash", "tile-0", "entry-deleted", "checkpoint-note" })
+            {
+                data.Add(provider, kind);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(NewTampering))]
+    public async Task Changing_a_stored_byte_after_the_last_verified_checkpoint_is_found_by_the_incremental_monitor(DatabaseProvider provider, string what)
+    {
+        await using var host = await TestHost.StartAsync(provider, postgres);
+        await host.Run(sp => sp.GetRequiredService<ILedger>().AppendAsync(
+            [.. Enumerable.Range(0, 600).Select(i => new LedgerRecord(LedgerCategories.RawEvent, null, Encoding.UTF8.GetBytes($"old {i}")))], None));
+        var (first, _) = await host.Run(sp => sp.GetRequiredService<LedgerCheckpoints>().CreateAsync(None));
+        Assert.True((await host.Run(sp => sp.GetRequiredService<LedgerMonitor>().RunAsync(None))).Ok);
+        await host.Run(sp => sp.GetRequiredService<ILedger>().AppendAsync(
+            [.. Enumerable.Range(0, 700).Select(i => new LedgerRecord(LedgerCategories.RawEvent, null, Encoding.UTF8.GetBytes($"new {i}")))], None));
+        await host.Run(sp => sp.GetRequiredService<LedgerCheckpoints>().CreateAsync(None));
+
+        var victim = first.TreeSize + 300;
+        var expected = await host.Run(async sp =>
+        {
+            var db = sp.GetRequiredService<MusubiDbContext>();
+            switch (what)
+            {
+                case "payload":
+                    await db.LedgerEntries.Where(e => e.Index == victim).ExecuteUpdateAsync(s => s.SetProperty(e => e.Payload, "new 0"u8.ToArray()));
+                    return "payload-changed";
+                case "leaf-hash":
+                    var leaf = await db.LedgerEntries.Where(e => e.Index == victim).Select(e => e.LeafHash).SingleAsync();
+                    leaf[0] ^= 1;
+                    await db.LedgerEntries.Where(e => e.Index == victim).ExecuteUpdateAsync(s => s.SetProperty(e => e.LeafHash, leaf));
+                    return "leaf-changed";
+                case "tile-0":
+                    var tileIndex = victim / 256;
+                    var tile = await db.LedgerTiles.AsNoTracking().SingleAsync(t => t.Level == 0 && t.Index == tileIndex);
+                    tile.Hashes[(int)(victim % 256) * 32 + 5] ^= 0x10;
+                    await db.LedgerTiles.Where(t => t.Level == 0 && t.Index == tileIndex).ExecuteUpdateAsync(s => s.SetProperty(t => t.Hashes, tile.Hashes));
+                    return "tile-changed";
+                case "checkpoint-note":
+                    var c = await db.LedgerCheckpoints.AsNoTracking().OrderBy(x => x.TreeSize).LastAsync();
+                    var note = c.Note.Replace($"\n{c.TreeSize}\n", $"\n{c.TreeSize + 1}\n", StringComparison.Ordinal);
+                    await db.LedgerCheckpoints.Where(x => x.Id == c.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.Note, note));
+                    return "checkpoint-signature";
+                default:
+                    await db.LedgerEntries.Where(e => e.Index == victim).ExecuteDeleteAsync();
+                    return "entry-missing";
+            }
+        });
+
+        var report = await host.Run(sp => sp.GetRequiredService<LedgerMonitor>().RunIncrementalAsync(None));
+        Assert.False(report.Full);
+        Assert.Equal(first.TreeSize, report.CheckedFrom);
+        Assert.False(report.Ok);
+        Assert.Contains(report.Findings, f => f.Kind == expected);
+        if (what is "payload" or "leaf-hash" or "entry-deleted")
+        {
+            Assert.Contains(report.Findings, f => f.EntryIndex == victim);
+        }
+
+        Assert.Contains(await host.Run(sp => sp.GetRequiredService<LedgerMonitor>().AlertsAsync(host.Admin, 100, None)), a => a.Kind == expected);
+        Assert.False((await host.Run(sp => sp.GetRequiredService<LedgerMonitor>().StatusAsync(host.Admin, None))).Ok);
     }
 
     public static TheoryData<DatabaseProvider, string> Tampering()

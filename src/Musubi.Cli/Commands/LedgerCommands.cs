@@ -17,6 +17,7 @@ internal static class LedgerCommands
         command.Subcommands.Add(VerifyConsistency(env));
         command.Subcommands.Add(VerifyBundle(env));
         command.Subcommands.Add(LedgerExportCommand.Build(env, global));
+        command.Subcommands.Add(LedgerFindHashCommand.Build(env, global));
         return command;
     }
 

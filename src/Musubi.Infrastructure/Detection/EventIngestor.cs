@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,6 +9,7 @@ using Musubi.Core.Queueing;
 using Musubi.Detection.Ingestion;
 using Musubi.Infrastructure.Constituency;
 using Musubi.Infrastructure.Data;
+using Musubi.Infrastructure.Ledger;
 
 namespace Musubi.Infrastructure.Detection;
 
@@ -18,7 +20,9 @@ public sealed record IngestResult(int Accepted, int Quarantined, IReadOnlyList<I
 
 /// <summary>
 /// Takes lines from a sensor (HTTP, a listener, a file), parses them, normalises each to its OCSF class, enriches
-/// the addresses from the constituency, and puts the events on the work queue; returns only once they are durable.
+/// the addresses from the constituency, appends each accepted event's SHA-256 to the ledger (category
+/// <c>raw-event</c>, the sensor's organisation; one durable commit per batch) and puts the events on the work queue;
+/// returns only once both are durable.
 /// Bad lines are quarantined (sensor, reason, raw line truncated, time) and counted, never thrown.
 /// </summary>
 public sealed class EventIngestor(IWorkQueue queue, OwnershipDirectory ownership, IServiceScopeFactory scopes, TimeProvider time, IngestOptions options,
@@ -53,11 +57,15 @@ public sealed class EventIngestor(IWorkQueue queue, OwnershipDirectory ownership
         var bad = new List<QuarantinedEventEntity>();
         var errors = new List<IngestLineError>();
         var buffer = new ArrayBufferWriter<byte>(4096);
+        var hashes = new List<LedgerRecord>(lines.Count);
+        var sha256 = new byte[32];
         for (var i = 0; i < lines.Count; i++)
         {
             var line = lines[i].Span;
             if (IngestParser.TryParse(format, line, out var parsed, out var error))
             {
+                SHA256.HashData(RawBytes(line), sha256);
+                hashes.Add(LedgerService.HashRecord(LedgerCategories.RawEvent, sensor.OrganisationId, sha256));
                 buffer.ResetWrittenCount();
                 using (var writer = new Utf8JsonWriter(buffer))
                 {
@@ -78,6 +86,10 @@ public sealed class EventIngestor(IWorkQueue queue, OwnershipDirectory ownership
 
         if (messages.Count > 0)
         {
+            // The hashes are committed to the ledger first, then the events are put on the queue, and only then is the
+            // sensor answered: a crash in between can leave a hash whose event was never accepted (the sensor, not
+            // answered, sends it again), never an accepted event without its hash.
+            await AppendHashesAsync(hashes, ct);
             await queue.EnqueueAsync(Topic, messages, ct);
         }
 
@@ -92,6 +104,23 @@ public sealed class EventIngestor(IWorkQueue queue, OwnershipDirectory ownership
         Interlocked.Add(ref accepted, messages.Count);
         Interlocked.Add(ref quarantined, bad.Count);
         return new IngestResult(messages.Count, bad.Count, errors);
+    }
+
+    /// <summary>
+    /// The bytes of a received event whose SHA-256 goes into the ledger: the line as received, without its line
+    /// terminator (the LF is never part of a line here; a CR before it is dropped, as the parser drops it). For valid
+    /// UTF-8 these are exactly the UTF-8 bytes of the event's <c>raw_data</c>.
+    /// </summary>
+    public static ReadOnlySpan<byte> RawBytes(ReadOnlySpan<byte> line) => line.Length > 0 && line[^1] == '\r' ? line[..^1] : line;
+
+    private async Task AppendHashesAsync(List<LedgerRecord> hashes, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var ledger = scope.ServiceProvider.GetRequiredService<ILedger>();
+        for (var start = 0; start < hashes.Count; start += LedgerService.MaxBatch)
+        {
+            await ledger.AppendAsync(hashes.GetRange(start, Math.Min(LedgerService.MaxBatch, hashes.Count - start)), ct);
+        }
     }
 
     /// <summary>Quarantines something that is not a line at all (a frame too long, a broken connection's remainder).</summary>

@@ -15,6 +15,15 @@ public sealed record LedgerFinding(string Kind, string Message, long? EntryIndex
 public sealed record MonitorReport(DateTimeOffset CheckedAt, long TreeSize, int Checkpoints, IReadOnlyList<LedgerFinding> Findings)
 {
     public bool Ok => Findings.Count == 0;
+
+    /// <summary>True for a full check (everything from leaf 0); false for an incremental one from <see cref="CheckedFrom"/>.</summary>
+    public bool Full { get; init; } = true;
+
+    /// <summary>The size of the checkpoint an incremental check started from (its earlier entries were not reread); 0 for a full check.</summary>
+    public long CheckedFrom { get; init; }
+
+    /// <summary>The size of the largest checkpoint verified by this run: the next incremental run starts there.</summary>
+    public long VerifiedCheckpointSize { get; init; }
 }
 
 public sealed record LedgerAlertDto(long Id, DateTimeOffset At, string Kind, string Message, long? EntryIndex, long? CheckpointTreeSize);
@@ -22,24 +31,58 @@ public sealed record LedgerAlertDto(long Id, DateTimeOffset At, string Kind, str
 public sealed record MonitorStatusDto(DateTimeOffset? CheckedAt, bool? Ok, string? Message, long CheckedSize, long TreeSize, long Entries, CheckpointDto? Latest);
 
 /// <summary>
-/// The ledger monitor. Each run checks everything stored against the signed checkpoints: every checkpoint's signature
-/// (and that its row agrees with its note), each checkpoint consistent with the one before it (RFC 9162 proof from
-/// the stored tiles), the roots recomputed from the stored leaf hashes at every checkpoint size, the tiles' leaves
-/// against the entries' leaf hashes, and every kept payload against its leaf hash. Anything wrong becomes a ledger
-/// alert (stored once, logged, audited) naming the entry or checkpoint.
+/// The ledger monitor. A full run (<see cref="RunAsync"/>) checks everything stored against the signed checkpoints:
+/// every checkpoint's signature (and that its row agrees with its note), each checkpoint consistent with the one before
+/// it (RFC 9162 proof from the stored tiles), the roots recomputed from the stored leaf hashes at every checkpoint size,
+/// the tiles' leaves against the entries' leaf hashes, and every kept payload against its leaf hash. An incremental run
+/// (<see cref="RunIncrementalAsync"/>) does the same from the last checkpoint a clean run verified (its size is kept in
+/// <c>ledger_state.MonitorCheckedSize</c>): that checkpoint's signature, the consistency of every later checkpoint with
+/// it, the tiles and entries after it, and the roots rebuilt from its frontier (read from the stored tiles) onwards, so
+/// its cost follows the growth since the last run, not the log's size. Anything wrong becomes a ledger alert (stored
+/// once, logged, audited) naming the entry or checkpoint.
 /// </summary>
 public sealed class LedgerMonitor(
     MusubiDbContext db, LedgerTree tree, LedgerCheckpoints checkpoints, AuditTrail audit, TimeProvider time, ILogger<LedgerMonitor> log)
 {
     private const int Chunk = 4096;
 
-    public async Task<MonitorReport> RunAsync(CancellationToken ct)
+    /// <summary>The full check: everything stored, from leaf 0.</summary>
+    public Task<MonitorReport> RunAsync(CancellationToken ct) => RunCoreAsync(0, ct);
+
+    /// <summary>
+    /// The incremental check, from the last checkpoint a clean run verified; a full check when there is none (first run,
+    /// or the last run found a problem) or when that checkpoint no longer verifies.
+    /// </summary>
+    public async Task<MonitorReport> RunIncrementalAsync(CancellationToken ct)
+    {
+        var state = await db.LedgerState.AsNoTracking().SingleAsync(s => s.Id == LedgerStateEntity.SingletonId, ct);
+        if (state.MonitorOk != true || state.MonitorCheckedSize <= 0)
+        {
+            return await RunCoreAsync(0, ct);
+        }
+
+        var anchor = await db.LedgerCheckpoints.AsNoTracking().SingleOrDefaultAsync(c => c.TreeSize == state.MonitorCheckedSize, ct);
+        var opened = anchor is null ? null : Checkpoint.Open(anchor.Note, await checkpoints.VerifierAsync(ct));
+        if (opened is not { IsValid: true } || (long)opened.Checkpoint!.TreeSize != anchor!.TreeSize)
+        {
+            return await RunCoreAsync(0, ct);
+        }
+
+        return await RunCoreAsync(anchor.TreeSize, ct);
+    }
+
+    private async Task<MonitorReport> RunCoreAsync(long from, CancellationToken ct)
     {
         var findings = new List<LedgerFinding>();
         await tree.CatchUpAsync(ct);
         var hashes = await tree.OpenAsync(ct);
         var verifier = await checkpoints.VerifierAsync(ct);
-        var rows = await db.LedgerCheckpoints.AsNoTracking().OrderBy(c => c.TreeSize).ToListAsync(ct);
+        var rows = await db.LedgerCheckpoints.AsNoTracking().Where(c => c.TreeSize >= from).OrderBy(c => c.TreeSize).ToListAsync(ct);
+        if (from > (long)hashes.TreeSize)
+        {
+            from = 0;
+            rows = await db.LedgerCheckpoints.AsNoTracking().OrderBy(c => c.TreeSize).ToListAsync(ct);
+        }
 
         // 1. Signatures, and rows that agree with their notes.
         var signed = new List<(long Size, byte[] Root)>();
@@ -88,14 +131,29 @@ public sealed class LedgerMonitor(
             }
         }
 
-        // 3. Every tile hash above level 0 is the root of the full tile below it.
-        await CheckTilesAsync(hashes.TreeSize, findings, ct);
+        // 3. Every tile hash above level 0 is the root of the full tile below it (from the first tile reaching past `from`).
+        await CheckTilesAsync(hashes.TreeSize, (ulong)from, findings, ct);
 
         // 4. Recompute from the stored leaves: roots at every checkpoint size, tiles' leaves, payloads.
         var builder = new MerkleRootBuilder();
         var next = 0;
+        if (from > 0)
+        {
+            try
+            {
+                builder = MerkleRootBuilder.FromFrontier((ulong)from, Frontier(hashes, (ulong)from));
+            }
+            catch (InvalidDataException e)
+            {
+                findings.Add(new("tile-missing", e.Message, from));
+            }
+
+            // The frontier read from the tiles must still lead to the checkpoint the run starts from.
+            next = builder.Count == (ulong)from ? CheckRoots(builder, signed, next, findings) : signed.Count;
+        }
+
         var tileLeaves = new byte[Chunk * MerkleHash.Size];
-        for (long start = 0; start < (long)hashes.TreeSize; start += Chunk)
+        for (long start = from; start < (long)hashes.TreeSize; start += Chunk)
         {
             var end = Math.Min((long)hashes.TreeSize, start + Chunk);
             var entries = await db.LedgerEntries.AsNoTracking().Where(e => e.Index >= start && e.Index < end).OrderBy(e => e.Index)
@@ -135,9 +193,33 @@ public sealed class LedgerMonitor(
         }
 
         next = CheckRoots(builder, signed, next, findings);
-        var report = new MonitorReport(time.GetUtcNow(), (long)hashes.TreeSize, rows.Count, findings);
+        var report = new MonitorReport(time.GetUtcNow(), (long)hashes.TreeSize, rows.Count, findings)
+        {
+            Full = from == 0,
+            CheckedFrom = from,
+            VerifiedCheckpointSize = signed.Count == 0 ? from : signed.Max(c => c.Size),
+        };
         await RecordAsync(report, ct);
         return report;
+    }
+
+    /// <summary>The complete subtrees that make up the first <paramref name="size"/> leaves, largest first, from the stored tiles.</summary>
+    private static byte[] Frontier(IMerkleHashSource hashes, ulong size)
+    {
+        var nodes = new List<MerkleNode>();
+        ulong offset = 0;
+        for (var level = 63; level >= 0; level--)
+        {
+            if ((size >> level & 1) != 0)
+            {
+                nodes.Add(new MerkleNode(level, offset >> level));
+                offset += 1UL << level;
+            }
+        }
+
+        var frontier = new byte[nodes.Count * MerkleHash.Size];
+        hashes.ReadHashes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(nodes), frontier);
+        return frontier;
     }
 
     public async Task<IReadOnlyList<LedgerAlertDto>> AlertsAsync(Actor actor, int take, CancellationToken ct)
@@ -155,11 +237,13 @@ public sealed class LedgerMonitor(
             await checkpoints.LatestAsync(ct));
     }
 
-    private async Task CheckTilesAsync(ulong treeSize, List<LedgerFinding> findings, CancellationToken ct)
+    private async Task CheckTilesAsync(ulong treeSize, ulong from, List<LedgerFinding> findings, CancellationToken ct)
     {
         for (var level = 1; TiledHashSource.Width(level, 0, treeSize) > 0; level++)
         {
-            for (ulong index = 0; TiledHashSource.Width(level, index, treeSize) is var width && width > 0; index++)
+            // Tiles of level `level - 1` below index `firstChild` cover only leaves before `from`: already verified.
+            var firstChild = 8 * level >= 64 ? 0UL : from >> (8 * level);
+            for (ulong index = firstChild / TiledHashSource.TileWidth; TiledHashSource.Width(level, index, treeSize) is var width && width > 0; index++)
             {
                 var parent = await db.LedgerTiles.AsNoTracking().Where(t => t.Level == level && t.Index == (long)index).Select(t => t.Hashes).SingleOrDefaultAsync(ct);
                 long lo = (long)index * TiledHashSource.TileWidth, hi = lo + width;
@@ -167,6 +251,11 @@ public sealed class LedgerMonitor(
                     .Select(t => new { t.Index, t.Hashes }).ToDictionaryAsync(t => t.Index, t => t.Hashes, ct);
                 for (var j = 0; j < width; j++)
                 {
+                    if ((ulong)(lo + j) < firstChild)
+                    {
+                        continue;
+                    }
+
                     var childPath = TiledHashSource.Path(level - 1, (ulong)(lo + j), TiledHashSource.TileWidth);
                     if (parent is null || parent.Length < (j + 1) * MerkleHash.Size || !children.TryGetValue(lo + j, out var child)
                         || child.Length != TiledHashSource.TileWidth * MerkleHash.Size)
@@ -217,9 +306,16 @@ public sealed class LedgerMonitor(
         var state = await db.LedgerState.SingleAsync(s => s.Id == LedgerStateEntity.SingletonId, ct);
         state.MonitorCheckedAt = report.CheckedAt;
         state.MonitorOk = report.Ok;
-        state.MonitorCheckedSize = report.TreeSize;
+        if (report.Ok)
+        {
+            // Where the next incremental run starts; after a finding, runs are full until the ledger is clean again.
+            state.MonitorCheckedSize = report.VerifiedCheckpointSize;
+        }
+
         state.MonitorMessage = report.Ok
-            ? $"{report.Checkpoints} checkpoints and {report.TreeSize} entries verified"
+            ? report.Full
+                ? $"{report.Checkpoints} checkpoints and {report.TreeSize} entries verified (full check)"
+                : $"{report.Checkpoints} checkpoints and the {report.TreeSize - report.CheckedFrom} entries after the checkpoint of size {report.CheckedFrom} verified (incremental)"
             : Truncate($"{report.Findings.Count} problems: {report.Findings[0].Message}", 2000);
         var known = await db.LedgerAlerts.AsNoTracking().Select(a => a.Message).ToListAsync(ct);
         var fresh = report.Findings.Where(f => !known.Contains(Truncate(f.Message, 4000))).Take(100).ToList();

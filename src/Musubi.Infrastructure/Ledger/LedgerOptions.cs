@@ -11,8 +11,11 @@ public sealed class LedgerOptions
     /// <summary>A checkpoint is signed this often when the tree has grown.</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>The monitor checks new checkpoints this often.</summary>
+    /// <summary>The monitor checks what is new since its last clean run (incremental) this often.</summary>
     public TimeSpan MonitorInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The monitor rereads the whole ledger (full check) this often, and at every server start.</summary>
+    public TimeSpan MonitorFullInterval { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>Expired payloads are deleted this often.</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);

@@ -30,6 +30,24 @@ public sealed class LedgerQueries(MusubiDbContext db, LedgerTree tree, LedgerChe
         return ToDto(e);
     }
 
+    /// <summary>
+    /// The entries whose leaf hash is <paramref name="leafHash"/> (oldest first, at most 1,000), among those the actor may
+    /// read: how a received raw event is found from its bytes (docs/LEDGER-FORMAT.md §8). There is deliberately no index
+    /// on leaf hashes (it would be a random insert on every append), so this scans the entries.
+    /// </summary>
+    public async Task<IReadOnlyList<long>> FindLeafAsync(Actor actor, byte[] leafHash, CancellationToken ct)
+    {
+        ForbiddenException.ThrowUnless(AccessRules.CanReadLedger(actor), "only administrators with the ledger:read scope may read ledger entries");
+        if (leafHash.Length != MerkleHash.Size)
+        {
+            throw new ArgumentException("A leaf hash is 32 bytes.", nameof(leafHash));
+        }
+
+        var rows = await db.LedgerEntries.AsNoTracking().Where(e => e.LeafHash == leafHash).OrderBy(e => e.Index)
+            .Select(e => new { e.Index, e.OrganisationId }).Take(1000).ToListAsync(ct);
+        return [.. rows.Where(r => AccessRules.CanReadLedgerEntries(actor, r.OrganisationId)).Select(r => r.Index)];
+    }
+
     /// <summary>The ledger entry of an audit entry (for the proof view of the audit page).</summary>
     public async Task<long> IndexOfAuditEntryAsync(Actor actor, long auditEntryId, CancellationToken ct)
     {

@@ -64,9 +64,26 @@ public sealed class LedgerService(MusubiDbContext db, TimeProvider time) : ILedg
             throw new ArgumentException("A SHA-256 is 32 bytes.", nameof(sha256));
         }
 
-        var payload = System.Text.Encoding.UTF8.GetBytes($"{{\"sha256\":\"{Convert.ToHexStringLower(sha256.Span)}\"}}");
-        return AppendAsync([new LedgerRecord(category, organisationId, payload)], ct);
+        return AppendAsync([HashRecord(category, organisationId, sha256.Span)], ct);
     }
+
+    /// <summary>
+    /// The record of content known by its SHA-256: the payload is exactly <c>{"sha256":"&lt;64 lower-case hex digits&gt;"}</c>,
+    /// so anyone holding the content can recompute the leaf hash, <c>SHA-256(0x00 ‖ payload)</c>, and look for it.
+    /// </summary>
+    public static LedgerRecord HashRecord(string category, Guid? organisationId, ReadOnlySpan<byte> sha256)
+    {
+        if (sha256.Length != 32)
+        {
+            throw new ArgumentException("A SHA-256 is 32 bytes.", nameof(sha256));
+        }
+
+        return new LedgerRecord(category, organisationId, HashPayload(sha256));
+    }
+
+    /// <summary>The payload of <see cref="HashRecord"/>.</summary>
+    public static byte[] HashPayload(ReadOnlySpan<byte> sha256) =>
+        System.Text.Encoding.UTF8.GetBytes($"{{\"sha256\":\"{Convert.ToHexStringLower(sha256)}\"}}");
 
     internal static LedgerEntryEntity ToEntity(LedgerRecord record, DateTimeOffset at)
     {

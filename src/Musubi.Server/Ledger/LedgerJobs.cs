@@ -56,13 +56,32 @@ public sealed class LedgerCheckpointJob(IServiceScopeFactory scopes, TimeProvide
     }
 }
 
-/// <summary>Checks the stored ledger against its checkpoints (<see cref="LedgerMonitor"/>); alerts are stored, logged and audited there.</summary>
+/// <summary>
+/// Checks the stored ledger against its checkpoints (<see cref="LedgerMonitor"/>): incrementally (what is new since
+/// the last clean run) every <see cref="LedgerOptions.MonitorInterval"/>, and in full at start and every
+/// <see cref="LedgerOptions.MonitorFullInterval"/>. Alerts are stored, logged and audited there.
+/// </summary>
 public sealed class LedgerMonitorJob(IServiceScopeFactory scopes, TimeProvider time, LedgerOptions options, ILogger<LedgerMonitorJob> logger)
     : LedgerJob(scopes, time, logger)
 {
+    private DateTimeOffset? lastFull;
+
     protected override TimeSpan Interval => options.MonitorInterval;
 
-    protected override Task RunOnceAsync(IServiceProvider services, CancellationToken ct) => services.GetRequiredService<LedgerMonitor>().RunAsync(ct);
+    protected override async Task RunOnceAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var monitor = services.GetRequiredService<LedgerMonitor>();
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (lastFull is null || now - lastFull >= options.MonitorFullInterval)
+        {
+            await monitor.RunAsync(ct);
+            lastFull = now;
+        }
+        else
+        {
+            await monitor.RunIncrementalAsync(ct);
+        }
+    }
 }
 
 /// <summary>Deletes expired payloads (retention policies), except under legal holds.</summary>
