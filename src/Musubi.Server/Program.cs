@@ -30,6 +30,7 @@ var dataDirectory = MusubiHost.DataDirectory(builder.Configuration);
 builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastructure.Detection.IngestOptions.Section).Get<Musubi.Infrastructure.Detection.IngestOptions>() ?? new());
 builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastructure.Detection.DetectionOptions.Section).Get<Musubi.Infrastructure.Detection.DetectionOptions>() ?? new());
 builder.Services.AddHostedService<DetectionWorker>();
+builder.Services.AddHostedService<IndicatorRefresher>();
 builder.Services.AddSingleton<IngestListeners>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestListeners>());
 var ledgerOptions = builder.Configuration.GetSection(LedgerOptions.Section).Get<LedgerOptions>() ?? new LedgerOptions();
