@@ -52,6 +52,10 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<Intelligence.IntelligencePrincipals>();
         services.AddScoped<Intelligence.StixImporter>();
         services.AddScoped<Intelligence.StixReadService>();
+        services.AddScoped<Intelligence.MispImporter>();
+        services.AddScoped<Intelligence.Taxii.TaxiiCollections>();
+        services.AddScoped<Intelligence.Taxii.TaxiiService>();
+        services.AddScoped<Intelligence.Taxii.MispFeedPublisher>();
         services.AddMusubiDetection();
         queue ??= new QueueOptions();
         services.TryAddSingleton(queue);

@@ -47,6 +47,9 @@ public sealed class CliSession : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<IAuditContext>(new FixedAuditContext(ActorName));
+        // `musubi ingest` enriches like the server (Musubi__Ingest__AsnTablePath) and respects its backlog limit.
+        services.AddSingleton(config.GetSection(Musubi.Infrastructure.Detection.IngestOptions.Section).Get<Musubi.Infrastructure.Detection.IngestOptions>()
+            ?? new Musubi.Infrastructure.Detection.IngestOptions());
         services.AddMusubiInfrastructure(
             database,
             config.GetSection(IdentityOptions.Section).Get<IdentityOptions>() ?? new IdentityOptions(),

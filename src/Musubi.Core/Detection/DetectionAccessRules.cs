@@ -27,4 +27,11 @@ public static class DetectionAccessRules
     /// <summary>Acknowledge alerts of <paramref name="organisationId"/>: analysts and organisation admins who may see them.</summary>
     public static bool CanHandleAlerts(Actor actor, Guid organisationId, bool actorInNationalCentre) =>
         CanReadAlerts(actor, organisationId, actorInNationalCentre) && actor.Role is Role.Analyst or Role.OrgAdmin;
+
+    /// <summary>
+    /// Upload, scope and delete Sigma rule sets, and try rules: platform administrators and the national SOC (with
+    /// the constituency:write scope when acting by token). Everyone else is refused.
+    /// </summary>
+    public static bool CanManageRules(Actor actor, bool actorInNationalCentre) =>
+        actor.HasScope(Scopes.ConstituencyWrite) && (actor.IsPlatformAdmin || IsNationalSoc(actor, actorInNationalCentre));
 }

@@ -39,4 +39,4 @@ public static class OcsfClasses
 }
 
 /// <summary>What the constituency knows about an address: owner, sector, zone, ASN.</summary>
-public sealed record EndpointEnrichment(Guid? OrganisationId, string? Organisation, string? Sector, string Zone, uint? Asn);
+public sealed record EndpointEnrichment(Guid? OrganisationId, string? Organisation, string? Sector, string Zone, uint? Asn, string? AsName = null);

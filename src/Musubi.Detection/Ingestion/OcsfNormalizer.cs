@@ -244,6 +244,11 @@ public static class OcsfNormalizer
                 }
 
                 w.WriteString("zone", info.Zone);
+                if (info.Asn is { } asn)
+                {
+                    w.WriteNumber("asn", asn);
+                }
+
                 w.WriteEndObject();
                 w.WriteEndObject();
             }
@@ -275,6 +280,11 @@ public static class OcsfNormalizer
                 {
                     w.WriteStartObject("autonomous_system");
                     w.WriteNumber("number", asn);
+                    if (info.AsName is not null)
+                    {
+                        w.WriteString("name", info.AsName);
+                    }
+
                     w.WriteEndObject();
                 }
 

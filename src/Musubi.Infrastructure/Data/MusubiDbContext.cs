@@ -34,6 +34,7 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
     public DbSet<ExerciseDeliveryEntity> ExerciseDeliveries => Set<ExerciseDeliveryEntity>();
     public DbSet<Intelligence.StixObjectEntity> StixObjects => Set<Intelligence.StixObjectEntity>();
     public DbSet<Intelligence.StixTermEntity> StixTerms => Set<Intelligence.StixTermEntity>();
+    public DbSet<Intelligence.Taxii.TaxiiStatusEntity> TaxiiStatuses => Set<Intelligence.Taxii.TaxiiStatusEntity>();
     public DbSet<LedgerEntryEntity> LedgerEntries => Set<LedgerEntryEntity>();
     public DbSet<LedgerStateEntity> LedgerState => Set<LedgerStateEntity>();
     public DbSet<LedgerTileEntity> LedgerTiles => Set<LedgerTileEntity>();

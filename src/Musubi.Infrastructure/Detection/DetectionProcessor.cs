@@ -20,8 +20,16 @@ internal sealed record AlertCandidate(string Kind, string SourceId, string Title
 /// Runs the Sigma rules and the live indicator set over events from the queue and raises or groups alerts. Not thread
 /// safe (it holds a Sigma matcher): one per worker.
 /// </summary>
-public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher indicators, IServiceScopeFactory scopes, TimeProvider time, DetectionOptions options)
+/// <remarks>
+/// With <paramref name="store"/> (the server), indicators come from the STIX store and an organisation's events are
+/// matched only against indicators the access policy lets that organisation see; indicator alerts are reported back
+/// to the store as sightings. Without it (tests, tools) the hand-fed <paramref name="indicators"/> apply to everyone.
+/// </remarks>
+public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher indicators, IServiceScopeFactory scopes, TimeProvider time, DetectionOptions options,
+    StoreIndicators? store = null, SightingReporter? sightings = null, StoreRules? storedRules = null)
 {
+    private readonly Dictionary<Guid, (SigmaEngine Engine, SigmaMatcher Matcher)> setMatchers = [];
+    private RuleCatalog? ruleCatalog;
     private readonly SigmaMatcher? sigma = engine?.CreateMatcher();
     private readonly List<SigmaMatch> sigmaMatches = [];
     private readonly List<IndicatorHit> hits = [];
@@ -33,9 +41,12 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
     public async Task ProcessAsync(IReadOnlyList<ReadOnlyMemory<byte>> envelopes, CancellationToken ct)
     {
         var perOrganisation = new List<(Guid Organisation, Guid? Sensor, DateTimeOffset At, AlertCandidate Alert)>();
+        // One catalog for the whole batch: its snapshot, patterns and markings belong together.
+        var catalog = store?.Current;
+        ruleCatalog = storedRules?.Current;
         foreach (var envelope in envelopes)
         {
-            Collect(envelope, perOrganisation);
+            Collect(envelope, perOrganisation, catalog);
         }
 
         if (perOrganisation.Count == 0)
@@ -45,6 +56,15 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<MusubiDbContext>();
+        if (catalog is not null)
+        {
+            await ApplyAccessPolicyAsync(db, catalog, perOrganisation, ct);
+            if (perOrganisation.Count == 0)
+            {
+                return;
+            }
+        }
+
         var audit = scope.ServiceProvider.GetRequiredService<AuditTrail>();
         var orgIds = perOrganisation.Select(p => p.Organisation).Distinct().ToList();
         var kinds = await db.Organisations.AsNoTracking().Where(o => orgIds.Contains(o.Id)).Select(o => new { o.Id, o.Kind }).ToDictionaryAsync(o => o.Id, o => o.Kind, ct);
@@ -101,9 +121,39 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
         }
 
         await db.SaveChangesAsync(ct);
+
+        if (catalog is not null && sightings is not null && options.ReportSightings)
+        {
+            var batches = perOrganisation.Where(p => p.Alert.Kind == "indicator")
+                .GroupBy(p => (p.Organisation, p.Alert.SourceId))
+                .Select(g => new SightingBatch(g.Key.Organisation, g.Key.SourceId, g.Count(), g.Min(x => x.At), g.Max(x => x.At)))
+                .ToList();
+            await sightings.ReportAsync(batches, catalog, ct);
+        }
     }
 
-    private void Collect(ReadOnlyMemory<byte> envelope, List<(Guid, Guid?, DateTimeOffset, AlertCandidate)> output)
+    /// <summary>
+    /// Drops indicator matches the event's organisation may not see (<see cref="IndicatorCatalog.MayApply"/>): the
+    /// organisation as a principal with its community memberships now, no user (so TLP:RED applies only to the
+    /// publishing organisation's own events).
+    /// </summary>
+    private static async Task ApplyAccessPolicyAsync(MusubiDbContext db, IndicatorCatalog catalog,
+        List<(Guid Organisation, Guid? Sensor, DateTimeOffset At, AlertCandidate Alert)> candidates, CancellationToken ct)
+    {
+        if (!candidates.Any(c => c.Alert.Kind == "indicator"))
+        {
+            return;
+        }
+
+        var orgIds = candidates.Select(c => c.Organisation).Distinct().ToList();
+        var memberships = await db.Memberships.AsNoTracking().Where(m => orgIds.Contains(m.OrganisationId))
+            .Select(m => new { m.OrganisationId, m.CommunityId }).ToListAsync(ct);
+        var principals = orgIds.ToDictionary(o => o, o => new Musubi.Core.Sharing.Principal(null, o,
+            memberships.Where(m => m.OrganisationId == o).Select(m => m.CommunityId).ToHashSet()));
+        candidates.RemoveAll(c => c.Alert.Kind == "indicator" && !catalog.MayApply(c.Alert.SourceId, principals[c.Organisation]));
+    }
+
+    private void Collect(ReadOnlyMemory<byte> envelope, List<(Guid, Guid?, DateTimeOffset, AlertCandidate)> output, IndicatorCatalog? catalog)
     {
         using var document = JsonDocument.Parse(envelope);
         var root = document.RootElement;
@@ -135,12 +185,31 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
             json = FieldsAsJson(parsed!.Fields);
         }
 
+        var matchers = new List<SigmaMatcher>(1);
         if (sigma is not null)
+        {
+            matchers.Add(sigma);
+        }
+
+        if (ruleCatalog is not null)
+        {
+            foreach (var set in ruleCatalog.For(organisation))
+            {
+                if (!setMatchers.TryGetValue(set.Id, out var cached) || !ReferenceEquals(cached.Engine, set.Engine))
+                {
+                    setMatchers[set.Id] = cached = (set.Engine, set.Engine.CreateMatcher());
+                }
+
+                matchers.Add(cached.Matcher);
+            }
+        }
+
+        foreach (var ruleMatcher in matchers)
         {
             sigmaMatches.Clear();
             if (parsed is null)
             {
-                sigma.Match(json, index, sigmaMatches);
+                ruleMatcher.Match(json, index, sigmaMatches);
             }
             else
             {
@@ -150,7 +219,7 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
                     lineEvent.Add(name, value);
                 }
 
-                sigma.Match(lineEvent, index, sigmaMatches);
+                ruleMatcher.Match(lineEvent, index, sigmaMatches);
             }
 
             foreach (var match in sigmaMatches)
@@ -162,7 +231,12 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
             }
         }
 
-        var snapshot = indicators.Current;
+        var snapshot = catalog?.Snapshot ?? indicators.Current;
+        if (catalog is { Patterns.Count: > 0 })
+        {
+            CollectPatterns(catalog, ocsf, at, organisation, sensor, host, output);
+        }
+
         if (snapshot.Count > 0)
         {
             hits.Clear();
@@ -183,6 +257,48 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
         }
 
         index++;
+    }
+
+    /// <summary>Indicators beyond plain comparisons: the STIX pattern evaluator over the event as one observation.</summary>
+    private void CollectPatterns(IndicatorCatalog catalog, JsonElement ocsf, DateTimeOffset at, Guid organisation, Guid? sensor, string host,
+        List<(Guid, Guid?, DateTimeOffset, AlertCandidate)> output)
+    {
+        var now = time.GetUtcNow();
+        var observation = StixIndicatorTranslation.Observation(ocsf, at);
+        if (observation.Objects.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var p in catalog.Patterns)
+        {
+            if (p.ValidUntil is { } until && until <= now)
+            {
+                continue;
+            }
+
+            bool matched;
+            try
+            {
+                matched = Musubi.Stix.Patterning.PatternEvaluator.Matches(p.Pattern, [observation]);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException)
+            {
+                matched = false;
+            }
+
+            if (matched)
+            {
+                output.Add((organisation, sensor, at, new AlertCandidate("indicator", p.IndicatorId, $"Indicator pattern {Truncate(p.Pattern.Text, 200)}", "indicator",
+                    AlertSeverity.IndicatorBase, p.Confidence, host,
+                    new
+                    {
+                        indicator = new { id = p.IndicatorId, kind = "stix-pattern", value = p.Pattern.Text, confidence = p.Confidence, validUntil = p.ValidUntil },
+                        matchedFields = Array.Empty<object>(),
+                        @event = ocsf,
+                    })));
+            }
+        }
     }
 
     /// <summary>The fields a rule tests that the event has, with the event's values.</summary>

@@ -13,9 +13,14 @@ public static class DetectionServiceCollectionExtensions
         services.AddScoped<SensorService>();
         services.AddScoped<AlertService>();
         services.TryAddSingleton(new DetectionOptions());
+        services.AddSingleton(sp => Musubi.Detection.Ingestion.AsnTable.Load(sp.GetRequiredService<IngestOptions>().AsnTablePath));
         services.AddSingleton<EventIngestor>();
-        // The intelligence store feeds plain-comparison indicators here (IndicatorMatcher.Rebuild / Replace).
+        // The STIX store feeds the live indicator set (StoreIndicators.RefreshAsync swaps it into the matcher).
         services.AddSingleton<IndicatorMatcher>();
+        services.AddSingleton<StoreIndicators>();
+        services.AddSingleton<SightingReporter>();
+        services.AddSingleton<StoreRules>();
+        services.AddScoped<SigmaRuleService>();
         return services;
     }
 }

@@ -25,7 +25,8 @@ public sealed record IngestResult(int Accepted, int Quarantined, IReadOnlyList<I
 /// returns only once both are durable.
 /// Bad lines are quarantined (sensor, reason, raw line truncated, time) and counted, never thrown.
 /// </summary>
-public sealed class EventIngestor(IWorkQueue queue, OwnershipDirectory ownership, IServiceScopeFactory scopes, TimeProvider time, IngestOptions options)
+public sealed class EventIngestor(IWorkQueue queue, OwnershipDirectory ownership, IServiceScopeFactory scopes, TimeProvider time, IngestOptions options,
+    AsnTable? asns = null)
 {
     /// <summary>The queue topic between ingestion and detection.</summary>
     public const string Topic = "events.ingested";
@@ -68,7 +69,7 @@ public sealed class EventIngestor(IWorkQueue queue, OwnershipDirectory ownership
                 buffer.ResetWrittenCount();
                 using (var writer = new Utf8JsonWriter(buffer))
                 {
-                    WriteEnvelope(writer, sensor, source, received, parsed!, ip => Enrich(snapshot, sensor, ip));
+                    WriteEnvelope(writer, sensor, source, received, parsed!, ip => Enrich(snapshot, sensor, ip, asns));
                 }
 
                 messages.Add(new OutgoingMessage(buffer.WrittenMemory.ToArray()));
@@ -188,23 +189,25 @@ public sealed class EventIngestor(IWorkQueue queue, OwnershipDirectory ownership
     /// <summary>
     /// Owner and zone of an address: "internal" when the sensor's own organisation owns it or it is private
     /// (RFC 1918, RFC 4193, loopback, link-local), "constituency" when another constituent owns it, else "external".
-    /// No ASN: the platform has no address-to-ASN table yet.
+    /// The origin AS comes from <see cref="IngestOptions.AsnTablePath"/> (<see cref="AsnTable"/>) when one is configured.
     /// </summary>
-    internal static EndpointEnrichment? Enrich(OwnershipDirectory.Snapshot snapshot, SensorIdentity sensor, string ip)
+    internal static EndpointEnrichment? Enrich(OwnershipDirectory.Snapshot snapshot, SensorIdentity sensor, string ip, AsnTable? asns = null)
     {
         if (!IPAddress.TryParse(ip, out var address))
         {
             return null;
         }
 
+        var system = asns?.Lookup(address);
+
         var owner = snapshot.Prefixes.Lookup(address);
         if (owner >= 0)
         {
             var info = snapshot.Owners[owner];
-            return new EndpointEnrichment(info.Id, info.Name, info.SectorId, info.Id == sensor.OrganisationId ? "internal" : "constituency", null);
+            return new EndpointEnrichment(info.Id, info.Name, info.SectorId, info.Id == sensor.OrganisationId ? "internal" : "constituency", system?.Number, system?.Name);
         }
 
-        return new EndpointEnrichment(null, null, null, IsPrivate(address) ? "internal" : "external", null);
+        return new EndpointEnrichment(null, null, null, IsPrivate(address) ? "internal" : "external", system?.Number, system?.Name);
     }
 
     private static bool IsPrivate(IPAddress address)

@@ -20,6 +20,9 @@ public sealed class IngestOptions
     /// <summary>Events a listener holds in memory before it stops reading (TCP) or drops (UDP).</summary>
     public int ListenerBuffer { get; set; } = 10_000;
 
+    /// <summary>Address-to-ASN table (iptoasn.com TSV or "prefix&lt;TAB&gt;asn" lines; docs/DETECTION.md); none: no ASN enrichment.</summary>
+    public string? AsnTablePath { get; set; }
+
     /// <summary>Syslog/CEF/JSON listeners; none by default.</summary>
     public List<ListenerOptions> Listeners { get; set; } = [];
 }

@@ -17,7 +17,7 @@ public enum StixImportStatus
 public sealed record StixImportSuccess(string Id, string? Version, StixImportStatus Status);
 
 /// <summary>An object that was not stored: its position and path in the input, its id if it had one, and every error.</summary>
-public sealed record StixImportFailure(int Index, string Path, string? Id, IReadOnlyList<string> Errors);
+public sealed record StixImportFailure(int Index, string Path, string? Id, IReadOnlyList<string> Errors, string? Version = null);
 
 public sealed record StixImportResult(string? BundleId, IReadOnlyList<StixImportSuccess> Successes, IReadOnlyList<StixImportFailure> Failures)
 {

@@ -40,6 +40,17 @@ public sealed class StixImporter(MusubiDbContext db, AuditTrail audit, TimeProvi
             throw new ValidationFailedException(new Dictionary<string, string[]> { ["$"] = [.. document.BundleProblems] });
         }
 
+        return await ImportDocumentAsync(actor, document, options, ct);
+    }
+
+    /// <summary>
+    /// Stores an already read document (a bundle, a lone object or a TAXII envelope whose envelope is valid): the
+    /// caller has checked the publishing right, the scope and the envelope. One transaction; per-object results.
+    /// </summary>
+    public async Task<StixImportResult> ImportDocumentAsync(Actor actor, StixDocument document, PublishOptions options, CancellationToken ct,
+        string action = "stix.import")
+    {
+        ForbiddenException.ThrowUnless(AccessRules.CanPublishIntelligence(actor), "publishing intelligence needs the intel:write scope and a role other than read-only");
         var issues = StixValidator.Validate(document.Objects)
             .Where(i => i.Severity == StixSeverity.Error)
             .GroupBy(i => ObjectPathOf(i.Path), StringComparer.Ordinal)
@@ -50,7 +61,7 @@ public sealed class StixImporter(MusubiDbContext db, AuditTrail audit, TimeProvi
         {
             if (issues.TryGetValue(o.Path, out var errors))
             {
-                failures.Add(new StixImportFailure(o.Index, o.Path, o.Id, errors));
+                failures.Add(new StixImportFailure(o.Index, o.Path, o.Id, errors, o.Version?.Text));
             }
             else
             {
@@ -58,8 +69,12 @@ public sealed class StixImporter(MusubiDbContext db, AuditTrail audit, TimeProvi
             }
         }
 
+        // The read of the versions already stored and the writes are one transaction, serialised per STIX id, so two
+        // concurrent publishes of the same id cannot both mark their version the latest (see StixVersionLocks).
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await StixVersionLocks.LockAsync(db, valid.Select(o => o.Id!), ct);
         var successes = await StoreAsync(actor, valid, options, ct);
-        audit.Record(actor, "stix.import", "stix-bundle", document.BundleId ?? valid.FirstOrDefault()?.Id ?? "(none)", actor.OrganisationId, null, new
+        audit.Record(actor, action, "stix-bundle", document.BundleId ?? valid.FirstOrDefault()?.Id ?? "(none)", actor.OrganisationId, null, new
         {
             options.Tlp,
             options.Communities,
@@ -71,6 +86,7 @@ public sealed class StixImporter(MusubiDbContext db, AuditTrail audit, TimeProvi
             Failed = failures.Select(f => f.Id ?? f.Path).Take(1000).ToList(),
         });
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return new StixImportResult(document.BundleId, successes, failures);
     }
 
@@ -81,6 +97,8 @@ public sealed class StixImporter(MusubiDbContext db, AuditTrail audit, TimeProvi
     public async Task<StixObjectView> RevokeAsync(Actor actor, string stixId, CancellationToken ct)
     {
         ForbiddenException.ThrowUnless(AccessRules.CanPublishIntelligence(actor), "revoking intelligence needs the intel:write scope and a role other than read-only");
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await StixVersionLocks.LockAsync(db, [stixId], ct);
         var latest = await db.StixObjects.Include(x => x.Terms).Where(x => x.StixId == stixId)
             .OrderByDescending(x => x.VersionKey).FirstOrDefaultAsync(ct);
         // Whoever cannot see the object learns nothing about it, not even that it exists.
@@ -101,7 +119,7 @@ public sealed class StixImporter(MusubiDbContext db, AuditTrail audit, TimeProvi
         }
 
         var node = JsonNode.Parse(latest.Raw)!.AsObject();
-        var now = time.GetUtcNow();
+        var now = StixTimes.ToMicroseconds(time.GetUtcNow());
         var previous = StixTimestamp.TryParse(latest.Modified, out var p) ? p.Value : DateTimeOffset.MinValue;
         var modified = now > previous ? now : previous.AddMilliseconds(1);
         node["modified"] = StixTimestamp.Format(modified);
@@ -118,13 +136,15 @@ public sealed class StixImporter(MusubiDbContext db, AuditTrail audit, TimeProvi
         db.StixObjects.Add(entity);
         audit.Record(actor, "stix.revoke", "stix-object", stixId, actor.OrganisationId, new { latest.Modified }, new { entity.Modified, Revoked = true });
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return StixRows.View(entity);
     }
 
     private async Task<List<StixImportSuccess>> StoreAsync(Actor actor, List<StixObject> objects, PublishOptions options, CancellationToken ct)
     {
         var successes = new List<StixImportSuccess>(objects.Count);
-        var now = time.GetUtcNow();
+        // Microseconds: what PostgreSQL keeps, and what TAXII's date_added and added_after carry (TAXII 2.1 §3.4).
+        var now = StixTimes.ToMicroseconds(time.GetUtcNow());
         var existing = new Dictionary<string, List<StixObjectEntity>>(StringComparer.Ordinal);
         var ids = objects.Select(o => o.Id!).Distinct(StringComparer.Ordinal).ToList();
         foreach (var chunk in ids.Chunk(500))
@@ -175,7 +195,7 @@ public sealed class StixImporter(MusubiDbContext db, AuditTrail audit, TimeProvi
         return successes;
     }
 
-    private async Task CheckScopeAsync(PublishOptions options, CancellationToken ct)
+    public async Task CheckScopeAsync(PublishOptions options, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var communities = (options.Communities ?? []).Distinct().ToList();

@@ -603,6 +603,113 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.ToTable("sensors", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Detection.SigmaRuleEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Level")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RuleId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("RuleSetId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Yaml")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RuleSetId");
+
+                    b.ToTable("sigma_rules", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Detection.SigmaRuleSetEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AllOrganisations")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("FailedCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RuleCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UploadedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UploadedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("sigma_rule_sets", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Detection.SigmaRuleSetTargetEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("RuleSetId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RuleSetId", "Kind", "Value")
+                        .IsUnique();
+
+                    b.ToTable("sigma_rule_set_targets", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseDeliveryEntity", b =>
                 {
                     b.Property<Guid>("RunId")
@@ -1179,6 +1286,35 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.ToTable("stix_terms", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Intelligence.Taxii.TaxiiStatusEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CollectionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganisationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RequestTimestamp")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestTimestamp");
+
+                    b.ToTable("taxii_statuses", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerAlertEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -1624,6 +1760,24 @@ namespace Musubi.Migrations.Sqlite.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Detection.SigmaRuleEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Detection.SigmaRuleSetEntity", null)
+                        .WithMany("Rules")
+                        .HasForeignKey("RuleSetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Detection.SigmaRuleSetTargetEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Detection.SigmaRuleSetEntity", null)
+                        .WithMany("Targets")
+                        .HasForeignKey("RuleSetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseDeliveryEntity", b =>
                 {
                     b.HasOne("Musubi.Infrastructure.Incidents.ExerciseRunEntity", null)
@@ -1799,6 +1953,13 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.Navigation("Memberships");
 
                     b.Navigation("Networks");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Detection.SigmaRuleSetEntity", b =>
+                {
+                    b.Navigation("Rules");
+
+                    b.Navigation("Targets");
                 });
 
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseRunEntity", b =>

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Musubi.Core;
 using Musubi.Core.Sharing;
 using Musubi.Infrastructure.Intelligence;
+using Musubi.Infrastructure.Intelligence.Taxii;
 using Musubi.Server.Auth;
 
 namespace Musubi.Server.Api;
@@ -29,6 +30,48 @@ public static class IntelligenceApi
             })
             .Accepts<JsonElement>("application/stix+json", "application/json", "application/taxii+json")
             .WithSummary("Publish a STIX 2.1 bundle (or one object) with a TLP and a sharing scope: valid objects are stored, invalid ones listed one by one.");
+
+        intel.MapPost("/misp", async (HttpContext http, MispImporter misp, string? tlp, [FromQuery] Guid[]? community,
+                [FromQuery] Guid[]? organisation, [FromQuery] Guid[]? user, bool? publicFeed, CancellationToken ct) =>
+            {
+                var options = new PublishOptions(ParseTlp(tlp), community ?? [], organisation ?? [], user ?? [], publicFeed ?? false);
+                var result = await misp.ImportAsync(http.RequireActor(), http.Request.Body, options, ct);
+                return TypedResults.Ok(new ImportResponse(result.BundleId, result.Stored, result.Duplicates, result.Failures.Count,
+                    result.Successes, result.Failures));
+            })
+            .Accepts<JsonElement>("application/json")
+            .WithSummary("Import a MISP event (JSON, format 2.4) as STIX 2.1 (docs/MISP.md) with a TLP and a sharing scope; tlp: tags may raise the TLP.");
+
+        // A TAXII collection as a MISP feed (docs/MISP.md): manifest.json, <uuid>.json, hashes.csv; read through the access policy.
+        intel.MapGet("/misp-feed/{collection}/{file}", async (HttpContext http, MispFeedPublisher feed, string collection, string file, CancellationToken ct) =>
+            {
+                IReadOnlyList<MispFeedPublisher.FeedEvent> events;
+                try
+                {
+                    events = await feed.EventsAsync(http.RequireActor(), collection, ct);
+                }
+                catch (TaxiiException e)
+                {
+                    return TypedResults.Problem(e.Message, statusCode: e.HttpStatus, title: e.Title);
+                }
+
+                if (file == "manifest.json")
+                {
+                    return Results.Bytes(MispFeedPublisher.Manifest(events), "application/json");
+                }
+
+                if (file == "hashes.csv")
+                {
+                    return Results.Text(MispFeedPublisher.Hashes(events), "text/csv", Encoding.UTF8);
+                }
+
+                var uuid = MispFeedPublisher.FileUuid(file);
+                var hit = events.FirstOrDefault(e => e.Uuid == uuid);
+                return hit is null
+                    ? TypedResults.Problem($"no event {file} in this feed for you", statusCode: StatusCodes.Status404NotFound, title: "Not found")
+                    : Results.Bytes(hit.Json, "application/json");
+            })
+            .WithSummary("A TAXII collection published as a MISP feed: manifest.json, <event uuid>.json, hashes.csv (only what the caller may see).");
 
         intel.MapGet("/objects/{id}", async (HttpContext http, StixReadService reads, string id, string? version, CancellationToken ct) =>
             {

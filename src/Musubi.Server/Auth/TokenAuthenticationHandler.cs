@@ -8,8 +8,9 @@ using Musubi.Infrastructure.Identity;
 namespace Musubi.Server.Auth;
 
 /// <summary>
-/// API tokens, presented as "Authorization: Bearer msb_..." or as the password of HTTP Basic (any user name),
-/// which TAXII clients commonly use.
+/// API tokens, presented as "Authorization: Bearer msb_..." or as the password of HTTP Basic, which TAXII clients
+/// commonly use; with Basic the user name must be the token owner's (compared case-insensitively). The secret is only
+/// ever hashed (TokenService) and never logged.
 /// </summary>
 public sealed class TokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenService tokens)
@@ -25,6 +26,7 @@ public sealed class TokenAuthenticationHandler(
         }
 
         string? secret = null;
+        string? basicUser = null;
         if (header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
         {
             secret = header.Parameter;
@@ -36,6 +38,7 @@ public sealed class TokenAuthenticationHandler(
                 var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header.Parameter));
                 var colon = decoded.IndexOf(':', StringComparison.Ordinal);
                 secret = colon >= 0 ? decoded[(colon + 1)..] : null;
+                basicUser = colon >= 0 ? decoded[..colon] : null;
             }
             catch (FormatException)
             {
@@ -49,6 +52,11 @@ public sealed class TokenAuthenticationHandler(
         }
 
         var actor = await tokens.AuthenticateAsync(secret.Trim(), Context.RequestAborted);
+        if (actor is not null && basicUser is not null && !string.Equals(basicUser, actor.UserName, StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.Fail("the Basic user name is not the token's owner");
+        }
+
         return actor is null
             ? AuthenticateResult.Fail("unknown, expired or revoked token")
             : AuthenticateResult.Success(new AuthenticationTicket(ActorClaims.ToPrincipal(actor, SchemeName), SchemeName));
@@ -57,6 +65,14 @@ public sealed class TokenAuthenticationHandler(
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
+        if (Request.Path.StartsWithSegments("/taxii2"))
+        {
+            // TAXII 2.1 §1.6.9: 401 with a WWW-Authenticate challenge; HTTP Basic is the suggested scheme.
+            Response.Headers.WWWAuthenticate = new Microsoft.Extensions.Primitives.StringValues(["Basic realm=\"musubi-taxii\", charset=\"UTF-8\"", "Bearer realm=\"musubi\""]);
+            return Taxii.TaxiiApi.WriteErrorAsync(Context, StatusCodes.Status401Unauthorized, "Unauthorized",
+                "authenticate with HTTP Basic (your user name and an API token with intel scopes as the password) or a Bearer API token", "unauthorized");
+        }
+
         Response.Headers.WWWAuthenticate = "Bearer realm=\"musubi\"";
         return Task.CompletedTask;
     }

@@ -12,6 +12,14 @@ public static class RequestSizeLimit
 
     public static IApplicationBuilder UseRequestSizeLimit(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
+        if (http.Request.ContentLength > MaxBytes && http.Request.Path.StartsWithSegments("/taxii2"))
+        {
+            // TAXII 2.1 §5.5: over the API root's max_content_length is 413, as a TAXII error message.
+            await Taxii.TaxiiApi.WriteErrorAsync(http, StatusCodes.Status413PayloadTooLarge, "Request too large",
+                $"the request body is {http.Request.ContentLength} bytes; max_content_length is {MaxBytes}", "too-large");
+            return;
+        }
+
         if (http.Request.ContentLength > MaxBytes)
         {
             await TypedResults.Problem($"the request body is {http.Request.ContentLength} bytes; the limit is {MaxBytes} bytes",

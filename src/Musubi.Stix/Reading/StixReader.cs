@@ -13,7 +13,14 @@ namespace Musubi.Stix.Reading;
 /// </summary>
 public static class StixReader
 {
-    public static async Task<StixDocument> ReadAsync(Stream stream, StixReadLimits? limits = null, CancellationToken ct = default)
+    public static Task<StixDocument> ReadAsync(Stream stream, StixReadLimits? limits = null, CancellationToken ct = default) =>
+        ReadAsync(stream, limits, envelope: false, ct);
+
+    /// <summary>Reads a TAXII 2.1 envelope (<c>{"objects": [...]}</c>, no <c>type</c>; TAXII 2.1 §3.7); a bundle is accepted too.</summary>
+    public static Task<StixDocument> ReadEnvelopeAsync(Stream stream, StixReadLimits? limits = null, CancellationToken ct = default) =>
+        ReadAsync(stream, limits, envelope: true, ct);
+
+    private static async Task<StixDocument> ReadAsync(Stream stream, StixReadLimits? limits, bool envelope, CancellationToken ct)
     {
         limits ??= StixReadLimits.Default;
         var buffer = new ArrayBufferWriter<byte>(16 * 1024);
@@ -33,12 +40,12 @@ public static class StixReader
             }
         }
 
-        return Read(buffer.WrittenSpan, limits);
+        return Read(buffer.WrittenSpan, limits, envelope);
     }
 
     public static StixDocument Read(string json, StixReadLimits? limits = null) => Read(Encoding.UTF8.GetBytes(json), limits);
 
-    public static StixDocument Read(ReadOnlySpan<byte> utf8, StixReadLimits? limits = null)
+    public static StixDocument Read(ReadOnlySpan<byte> utf8, StixReadLimits? limits = null, bool envelope = false)
     {
         limits ??= StixReadLimits.Default;
         if (utf8.Length > limits.MaxBytes)
@@ -146,6 +153,28 @@ public static class StixReader
         catch (JsonException e)
         {
             throw new StixFormatException($"malformed JSON: {Clean(e.Message)}", path.ToString(), (e.LineNumber ?? 0) + 1, (e.BytePositionInLine ?? 0) + 1);
+        }
+
+        if (envelope && rootType != "bundle")
+        {
+            var problems = new List<string>();
+            if (rootType is not null)
+            {
+                problems.Add($"$.type: a TAXII envelope has no type, found '{rootType}' (a lone object must be sent inside an envelope's objects list)");
+            }
+            else if (!objectsIsArray && slices.Count == 0 && HasObjectsProperty(utf8))
+            {
+                problems.Add("$.objects: must be a list of STIX objects");
+            }
+
+            var objects = new List<StixObject>(slices.Count);
+            for (var i = 0; i < slices.Count; i++)
+            {
+                var (start, end) = slices[i];
+                objects.Add(Parse(utf8[start..end], $"$.objects[{i}]", i));
+            }
+
+            return new StixDocument(true, null, rootType is null ? objects : [], problems);
         }
 
         if (rootType == "bundle")

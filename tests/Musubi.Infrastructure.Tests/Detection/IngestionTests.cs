@@ -46,7 +46,7 @@ public sealed class IngestionTests(PostgresServer postgres, NatsServer nats)
         }
     }
 
-    private async Task<Rig> StartAsync(QueueKind kind, IngestOptions? options = null)
+    private async Task<Rig> StartAsync(QueueKind kind, IngestOptions? options = null, AsnTable? asns = null)
     {
         var host = await TestHost.StartAsync(kind == QueueKind.Postgres ? DatabaseProvider.Postgres : DatabaseProvider.Sqlite, postgres);
         IWorkQueue queue = host.Services.GetRequiredService<IWorkQueue>();
@@ -62,7 +62,7 @@ public sealed class IngestionTests(PostgresServer postgres, NatsServer nats)
         var created = await host.Run(sp => sp.GetRequiredService<SensorService>().CreateAsync(host.Admin, new SensorInput(org.Id, "fw-" + Guid.NewGuid().ToString("N")[..6]), None));
         var sensor = new SensorIdentity(created.Sensor.Id, created.Sensor.Name, org.Id);
         var ingestor = new EventIngestor(queue, host.Services.GetRequiredService<OwnershipDirectory>(), host.Services.GetRequiredService<IServiceScopeFactory>(),
-            host.Time, options ?? new IngestOptions());
+            host.Time, options ?? new IngestOptions(), asns);
         return new Rig(host, queue, ingestor, sensor, org.Id);
     }
 
@@ -147,6 +147,30 @@ public sealed class IngestionTests(PostgresServer postgres, NatsServer nats)
         Assert.Equal("""{"broken": """, quarantined[0].Raw);
         Assert.Contains("one object", quarantined[1].Reason);
         Assert.Equal(2, rig.Ingestor.QuarantinedTotal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
+    public async Task Addresses_are_enriched_with_owner_sector_zone_and_origin_as(DatabaseProvider provider)
+    {
+        var asns = AsnTable.Parse(new StringReader("192.0.2.0\t192.0.2.255\t64500\tJP\tAGENCY-NET\n203.0.113.0/24\t64511\n"));
+        await using var rig = await StartAsync(provider == DatabaseProvider.Postgres ? QueueKind.Postgres : QueueKind.Sqlite, asns: asns);
+        await rig.Ingestor.IngestAsync(rig.Sensor, IngestFormat.JsonLines, "http", Lines(
+            """{"class":"network","src_ip":"192.0.2.5","dst_ip":"203.0.113.9","dst_port":443}"""), None);
+        var message = Assert.Single(await rig.Queue.LeaseAsync(EventIngestor.Topic, 10, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(5), None));
+        using var doc = JsonDocument.Parse(message.Payload);
+        var ocsf = doc.RootElement.GetProperty("ocsf");
+        var src = ocsf.GetProperty("src_endpoint");
+        Assert.Equal(("internal", 64500u, "AGENCY-NET"), (src.GetProperty("zone").GetString(), src.GetProperty("autonomous_system").GetProperty("number").GetUInt32(),
+            src.GetProperty("autonomous_system").GetProperty("name").GetString()));
+        var dst = ocsf.GetProperty("dst_endpoint");
+        Assert.Equal(("external", 64511u), (dst.GetProperty("zone").GetString(), dst.GetProperty("autonomous_system").GetProperty("number").GetUInt32()));
+        var enrichments = ocsf.GetProperty("enrichments").EnumerateArray().Select(e => e.GetProperty("data")).ToList();
+        Assert.Equal(rig.Organisation, enrichments[0].GetProperty("organisation_id").GetGuid());
+        Assert.Equal("electric-power", enrichments[0].GetProperty("sector").GetString());
+        Assert.Equal(64500u, enrichments[0].GetProperty("asn").GetUInt32());
+        Assert.False(enrichments[1].TryGetProperty("organisation_id", out _));
+        Assert.Equal(64511u, enrichments[1].GetProperty("asn").GetUInt32());
     }
 
     [Theory]

@@ -1,0 +1,176 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Musubi.Core.Sharing;
+using Musubi.Detection.Indicators;
+using Musubi.Infrastructure.Data;
+using Musubi.Infrastructure.Intelligence;
+using Musubi.Stix.Model;
+using Musubi.Stix.Patterning;
+
+namespace Musubi.Infrastructure.Detection;
+
+/// <summary>An indicator whose pattern is more than plain comparisons: evaluated with the STIX pattern evaluator.</summary>
+public sealed record PatternIndicator(string IndicatorId, StixPattern Pattern, int? Confidence, DateTimeOffset? ValidUntil);
+
+/// <summary>
+/// The live indicator set as one immutable value: the compiled matcher snapshot (plain comparisons), the indicators
+/// that need the pattern evaluator, and each indicator's access marking (who it may be applied for). Swapped whole, so
+/// a batch never sees a snapshot of one build with the markings of another.
+/// </summary>
+public sealed class IndicatorCatalog(
+    IndicatorSnapshot snapshot,
+    IReadOnlyDictionary<string, ObjectMarking> markings,
+    IReadOnlyList<PatternIndicator> patterns,
+    long token,
+    DateTimeOffset? nextExpiry,
+    int skipped)
+{
+    public static IndicatorCatalog Empty { get; } = new(IndicatorSnapshot.Empty, new Dictionary<string, ObjectMarking>(), [], -1, null, 0);
+
+    public IndicatorSnapshot Snapshot { get; } = snapshot;
+
+    public IReadOnlyDictionary<string, ObjectMarking> Markings { get; } = markings;
+
+    public IReadOnlyList<PatternIndicator> Patterns { get; } = patterns;
+
+    /// <summary>The newest stored indicator row when this was built (a new import or revocation adds a row).</summary>
+    public long Token { get; } = token;
+
+    /// <summary>The earliest <c>valid_until</c> still ahead at build time: a rebuild after it drops the expired.</summary>
+    public DateTimeOffset? NextExpiry { get; } = nextExpiry;
+
+    /// <summary>Indicators left out: not STIX patterns, unparsable, or already expired.</summary>
+    public int Skipped { get; } = skipped;
+
+    /// <summary>
+    /// May this indicator be applied to events of an organisation seen as <paramref name="organisation"/>? The access
+    /// policy decides: the organisation must be allowed to see the indicator. An indicator with no marking here (a
+    /// matcher fed by hand, not from the store) is refused.
+    /// </summary>
+    public bool MayApply(string indicatorId, Principal organisation) =>
+        Markings.TryGetValue(indicatorId, out var marking) && AccessPolicy.MaySee(organisation, marking).Allowed;
+}
+
+/// <summary>
+/// Feeds detection from the STIX store: every indicator that is the latest version of its id, not revoked, of
+/// pattern type <c>stix</c> and not yet past its <c>valid_until</c>. Plain comparisons
+/// (<see cref="StixIndicatorTranslation"/>) are compiled into the <see cref="IndicatorMatcher"/>; the rest go to the
+/// pattern evaluator. <see cref="RefreshAsync"/> rebuilds off to the side and swaps the result in, so neither
+/// ingestion nor detection waits for a rebuild; it rebuilds only when an indicator row was added (import, new version,
+/// revocation) or the earliest <c>valid_until</c> has passed.
+/// </summary>
+public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFactory scopes, TimeProvider time, ILogger<StoreIndicators> log)
+{
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private IndicatorCatalog current = IndicatorCatalog.Empty;
+
+    public IndicatorCatalog Current => Volatile.Read(ref current);
+
+    /// <summary>Rebuilds when the store changed (or <paramref name="force"/>); returns whether it did.</summary>
+    public async Task<bool> RefreshAsync(CancellationToken ct, bool force = false)
+    {
+        await gate.WaitAsync(ct);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<MusubiDbContext>();
+            var token = await db.StixObjects.Where(x => x.Type == "indicator").MaxAsync(x => (long?)x.Id, ct) ?? 0;
+            var now = time.GetUtcNow();
+            var existing = Current;
+            if (!force && token == existing.Token && (existing.NextExpiry is not { } expiry || expiry > now))
+            {
+                return false;
+            }
+
+            var catalog = await BuildAsync(db, token, now, ct);
+            matcher.Replace(catalog.Snapshot);
+            Volatile.Write(ref current, catalog);
+            log.LogInformation("detection: indicator set rebuilt: {Plain} compiled, {Patterns} through the pattern evaluator, {Skipped} skipped",
+                catalog.Snapshot.Count, catalog.Patterns.Count, catalog.Skipped);
+            return true;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private static async Task<IndicatorCatalog> BuildAsync(MusubiDbContext db, long token, DateTimeOffset now, CancellationToken ct)
+    {
+        var records = new List<IndicatorRecord>();
+        var patterns = new List<PatternIndicator>();
+        var markings = new Dictionary<string, ObjectMarking>(StringComparer.Ordinal);
+        DateTimeOffset? nextExpiry = null;
+        var skipped = 0;
+        var rows = db.StixObjects.AsNoTracking().Include(x => x.Terms)
+            .Where(x => x.Type == "indicator" && x.IsLatest && !x.Revoked && x.Id <= token)
+            .OrderBy(x => x.Id)
+            .AsAsyncEnumerable();
+        await foreach (var row in rows.WithCancellation(ct))
+        {
+            if (!TryRead(row.Raw, out var pattern, out var confidence, out var validUntil) || validUntil is { } u && u <= now)
+            {
+                skipped++;
+                continue;
+            }
+
+            var plain = StixIndicatorTranslation.TryPlain(pattern!);
+            if (plain is not null)
+            {
+                records.AddRange(plain.Select(p => new IndicatorRecord(p.Kind, p.Value, row.StixId, confidence, validUntil)));
+            }
+            else
+            {
+                patterns.Add(new PatternIndicator(row.StixId, pattern!, confidence, validUntil));
+            }
+
+            markings[row.StixId] = StixRows.Marking(row);
+            if (validUntil is { } until && (nextExpiry is null || until < nextExpiry))
+            {
+                nextExpiry = until;
+            }
+        }
+
+        var snapshot = IndicatorSnapshot.Build(records, now);
+        return new IndicatorCatalog(snapshot, markings, patterns, token, nextExpiry, skipped);
+    }
+
+    private static bool TryRead(string raw, out StixPattern? pattern, out int? confidence, out DateTimeOffset? validUntil)
+    {
+        pattern = null;
+        confidence = null;
+        validUntil = null;
+        try
+        {
+            using var doc = JsonDocument.Parse(raw);
+            var o = doc.RootElement;
+            if (o.TryGetProperty("pattern_type", out var type) && type.GetString() != "stix")
+            {
+                return false;
+            }
+
+            if (!o.TryGetProperty("pattern", out var p) || p.ValueKind != JsonValueKind.String || !StixPattern.TryParse(p.GetString()!, out pattern, out _))
+            {
+                return false;
+            }
+
+            if (o.TryGetProperty("confidence", out var c) && c.TryGetInt32(out var ci))
+            {
+                confidence = ci;
+            }
+
+            if (o.TryGetProperty("valid_until", out var v) && v.ValueKind == JsonValueKind.String && StixTimestamp.TryParse(v.GetString(), out var ts))
+            {
+                validUntil = ts.Value;
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Musubi.Infrastructure.Data;
+using Musubi.Infrastructure.Detection;
+using Musubi.Server.Ingestion;
+using Musubi.Testing;
+
+namespace Musubi.Server.Tests;
+
+/// <summary>The TLS syslog listener end to end with a certificate made here, and HTTP ingestion refusing with Retry-After when detection is behind.</summary>
+public sealed class IngestTlsAndOverloadTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "gave up waiting for " + what);
+            await Task.Delay(50, Ct);
+        }
+    }
+
+    [Fact]
+    public async Task The_tls_listener_takes_octet_counted_and_newline_framed_syslog_over_a_self_signed_certificate()
+    {
+        var folder = Directory.CreateTempSubdirectory("musubi-tls-").FullName;
+        try
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddIpAddress(IPAddress.Loopback);
+            request.CertificateExtensions.Add(names.Build());
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            var pfx = Path.Combine(folder, "listener.pfx");
+            await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pfx, "pfx-pass"), Ct);
+
+            await using var server = await MusubiServer.StartAsync(DatabaseProvider.Sqlite, settings: new Dictionary<string, string>
+            {
+                ["Musubi:Ingest:Listeners:0:Protocol"] = "tls",
+                ["Musubi:Ingest:Listeners:0:Port"] = "0",
+                ["Musubi:Ingest:Listeners:0:Format"] = "syslog",
+                ["Musubi:Ingest:Listeners:0:Sensor"] = "tls-sensor",
+                ["Musubi:Ingest:Listeners:0:CertificatePath"] = pfx,
+                ["Musubi:Ingest:Listeners:0:CertificatePassword"] = "pfx-pass",
+                ["Musubi:Detection:Enabled"] = "false",
+            });
+            using var admin = await server.SignInAsync("admin", MusubiServer.AdminPassword);
+            var org = await Principals.CreateOrgAsync(admin, "TLS org", "192.0.2.0/24");
+            (await admin.PostAsJsonAsync("/api/v1/sensors", new SensorInput(org.Id, "tls-sensor"), Principals.Json, Ct)).EnsureSuccessStatusCode();
+            var listeners = server.Services.GetRequiredService<IngestListeners>();
+            await listeners.Ready;
+            var endPoint = listeners.Bound.Single(b => b.Protocol == "tls").EndPoint;
+            var ingestor = server.Services.GetRequiredService<EventIngestor>();
+
+            // The client pins the certificate it was given out of band: nothing else would pass.
+            var thumbprint = certificate.GetCertHashString(HashAlgorithmName.SHA256);
+            string? seenThumbprint = null;
+            using (var client = new TcpClient())
+            {
+                await client.ConnectAsync(endPoint, Ct);
+                await using var tls = new SslStream(client.GetStream(), false, (_, cert, _, _) =>
+                {
+                    seenThumbprint = cert?.GetCertHashString(HashAlgorithmName.SHA256);
+                    return seenThumbprint == thumbprint;
+                });
+                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" }, Ct);
+                var octet = "<13>1 2026-11-25T10:00:00Z gw app - - - over tls";
+                await tls.WriteAsync(Encoding.UTF8.GetBytes($"{Encoding.UTF8.GetByteCount(octet)} {octet}<13>Nov 25 10:00:00 gw sshd[1]: Failed password for root\n<999>bad\n"), Ct);
+                await tls.FlushAsync(Ct);
+            }
+
+            Assert.Equal(thumbprint, seenThumbprint);
+            await WaitForAsync(() => ingestor.AcceptedTotal >= 2 && ingestor.QuarantinedTotal >= 1, "2 accepted and 1 quarantined over TLS");
+            Assert.Equal((2, 1), (ingestor.AcceptedTotal, ingestor.QuarantinedTotal));
+
+            // A client that does not speak TLS is dropped; the listener keeps serving.
+            using (var plain = new TcpClient())
+            {
+                await plain.ConnectAsync(endPoint, Ct);
+                await plain.GetStream().WriteAsync("<13>Nov 25 10:00:00 gw app: plain text\n"u8.ToArray(), Ct);
+            }
+
+            using (var client = new TcpClient())
+            {
+                await client.ConnectAsync(endPoint, Ct);
+                await using var tls = new SslStream(client.GetStream(), false, (_, cert, _, _) => cert?.GetCertHashString(HashAlgorithmName.SHA256) == thumbprint);
+                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" }, Ct);
+                await tls.WriteAsync("<13>Nov 25 10:00:01 gw app: after the plain client\n"u8.ToArray(), Ct);
+                await tls.FlushAsync(Ct);
+            }
+
+            await WaitForAsync(() => ingestor.AcceptedTotal >= 3, "the line after the plain-text client");
+            Assert.Equal(3, ingestor.AcceptedTotal);
+            await using var scope = server.Services.CreateAsyncScope();
+            var quarantined = await scope.ServiceProvider.GetRequiredService<MusubiDbContext>().Set<QuarantinedEventEntity>().ToListAsync(Ct);
+            Assert.Contains(quarantined, q => q.Raw == "<999>bad" && q.Source.StartsWith("tls:", StringComparison.Ordinal) && q.OrganisationId == org.Id);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Http_ingestion_answers_503_with_retry_after_while_the_backlog_is_over_its_bound_and_accepts_again_once_drained()
+    {
+        await using var server = await MusubiServer.StartAsync(DatabaseProvider.Sqlite, settings: new Dictionary<string, string>
+        {
+            ["Musubi:Ingest:MaxBacklog"] = "3",
+            ["Musubi:Ingest:RetryAfterSeconds"] = "9",
+            // No worker: nothing drains the queue until the test does.
+            ["Musubi:Detection:Enabled"] = "false",
+        });
+        using var admin = await server.SignInAsync("admin", MusubiServer.AdminPassword);
+        var org = await Principals.CreateOrgAsync(admin, "Busy org", "192.0.2.0/24");
+        var sensor = await MusubiServer.ReadAsync<CreatedSensor>(await admin.PostAsJsonAsync("/api/v1/sensors", new SensorInput(org.Id, "busy"), Principals.Json, Ct));
+        using var client = server.Anonymous();
+
+        async Task<HttpResponseMessage> Send(string body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/ingest/events") { Content = new StringContent(body, Encoding.UTF8, "application/x-ndjson") };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", sensor.Token);
+            return await client.SendAsync(request, Ct);
+        }
+
+        using (var first = await Send("{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        using (var refused = await Send("{\"a\":4}\n"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(9), refused.Headers.RetryAfter?.Delta);
+        }
+
+        var queue = server.Services.GetRequiredService<Musubi.Core.Queueing.IWorkQueue>();
+        Assert.Equal(3, await queue.BacklogAsync(EventIngestor.Topic, Ct));
+        foreach (var m in await queue.LeaseAsync(EventIngestor.Topic, 10, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(5), Ct))
+        {
+            await queue.AckAsync(m, Ct);
+        }
+
+        using var again = await Send("{\"a\":4}\n");
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+    }
+}
