@@ -140,16 +140,15 @@ public sealed partial class IncidentService
             new { tlp, communities = input.Communities, published, withheld });
         incident.UpdatedAt = now;
 
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // The importer's one transaction also commits what is staged here (timeline line, audit entry, published ids),
+        // so the store and the incident change together. The objects are generated here and valid; should the validator
+        // refuse one all the same, the others are already stored and the caller gets a 400 naming the refusal.
         var result = await importer.ImportAsync(actor, new MemoryStream(Encoding.UTF8.GetBytes(bundle)), new PublishOptions(tlp, communities), ct);
         if (result.Failures.Count > 0)
         {
-            await transaction.RollbackAsync(ct);
-            db.ChangeTracker.Clear();
             throw new ValidationFailedException("indicators", string.Join("; ", result.Failures.SelectMany(f => f.Errors)));
         }
 
-        await transaction.CommitAsync(ct);
         return new IndicatorPublicationResult(published, withheld, tlp, bundle);
     }
 
