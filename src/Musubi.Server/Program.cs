@@ -109,6 +109,7 @@ api.MapLedgerApi();
 app.MapTaxiiApi();
 app.MapMusubiOpenApi();
 app.MapMusubiUi();
+app.MapIncidentReportDownload();
 app.MapStaticAssets();
 app.MapRazorComponents<App>();
 

@@ -89,6 +89,16 @@ public static class AccessRules
     public static bool CanWorkIncident(Actor actor, Incidents.IncidentLayer layer) =>
         CanReportIncident(actor) && layer == Incidents.IncidentLayer.Full;
 
+    /// <summary>
+    /// Escalating alerts into an incident: analysts and organisation administrators of the alerts' organisation, or
+    /// of the national centre (the national SOC), which alone may merge alerts of several organisations into one
+    /// incident. Needs the incidents:write scope; whether the alerts may be seen at all is checked first (404).
+    /// </summary>
+    public static bool CanEscalateAlerts(Actor actor, IEnumerable<Guid> alertOrganisations, bool actorInNationalCentre) =>
+        actor.HasScope(Scopes.IncidentsWrite)
+        && actor.Role is Role.Analyst or Role.OrgAdmin
+        && (actorInNationalCentre || alertOrganisations.All(o => o == actor.OrganisationId));
+
     /// <summary>Adding notes and evidence: responders, and police or defence on the case.</summary>
     public static bool CanAddIncidentEvidence(Actor actor, Incidents.IncidentLayer layer) =>
         CanReportIncident(actor) && layer >= Incidents.IncidentLayer.LawEnforcement;

@@ -10,7 +10,7 @@ namespace Musubi.Infrastructure.Detection;
 
 public sealed record AlertDto(Guid Id, Guid OrganisationId, string? Organisation, Guid? SensorId, string Kind, string SourceId, string Title, string Level,
     int Severity, string Host, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, int Count, string Status, Guid? AcknowledgedBy,
-    DateTimeOffset? AcknowledgedAt, string? Evidence);
+    DateTimeOffset? AcknowledgedAt, string? Evidence, Guid? IncidentId = null, string? IncidentReference = null);
 
 public sealed record AlertQuery(Guid? OrganisationId = null, string? Status = null, string? Kind = null, int? MinSeverity = null,
     string? Search = null, int Page = 1, int PageSize = 50);
@@ -46,9 +46,9 @@ public sealed class AlertService(MusubiDbContext db, AuditTrail audit, TimeProvi
             errors.Add("pageSize", "must be between 1 and 500");
         }
 
-        if (query.Status is not null and not ("new" or "acknowledged"))
+        if (query.Status is not null and not ("new" or "acknowledged" or "escalated"))
         {
-            errors.Add("status", "new or acknowledged");
+            errors.Add("status", "new, acknowledged or escalated");
         }
 
         if (query.Kind is not null and not ("sigma" or "indicator"))
@@ -91,7 +91,8 @@ public sealed class AlertService(MusubiDbContext db, AuditTrail audit, TimeProvi
         var total = await q.CountAsync(ct);
         var rows = await q.OrderByDescending(a => a.LastSeen).Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
         var names = await OrganisationNamesAsync(rows.Select(r => r.OrganisationId), ct);
-        return new AlertPage([.. rows.Select(r => ToDto(r, names, withEvidence: false))], total, query.Page, query.PageSize);
+        var incidents = await IncidentsAsync(rows.Select(r => r.Id), ct);
+        return new AlertPage([.. rows.Select(r => ToDto(r, names, withEvidence: false, incidents))], total, query.Page, query.PageSize);
     }
 
     public async Task<AlertDto> GetAsync(Actor actor, Guid id, CancellationToken ct)
@@ -103,7 +104,7 @@ public sealed class AlertService(MusubiDbContext db, AuditTrail audit, TimeProvi
             throw new NotFoundException("alert", id.ToString());
         }
 
-        return ToDto(alert, await OrganisationNamesAsync([alert.OrganisationId], ct), withEvidence: true);
+        return ToDto(alert, await OrganisationNamesAsync([alert.OrganisationId], ct), withEvidence: true, await IncidentsAsync([alert.Id], ct));
     }
 
     public async Task<AlertDto> AcknowledgeAsync(Actor actor, Guid id, CancellationToken ct)
@@ -116,7 +117,7 @@ public sealed class AlertService(MusubiDbContext db, AuditTrail audit, TimeProvi
         }
 
         ForbiddenException.ThrowUnless(DetectionAccessRules.CanHandleAlerts(actor, alert.OrganisationId, soc), "acknowledging alerts needs an analyst or organisation administrator");
-        if (alert.Status != "acknowledged")
+        if (alert.Status == "new")
         {
             alert.Status = "acknowledged";
             alert.AcknowledgedBy = actor.UserId;
@@ -128,6 +129,15 @@ public sealed class AlertService(MusubiDbContext db, AuditTrail audit, TimeProvi
         return ToDto(alert, await OrganisationNamesAsync([alert.OrganisationId], ct), withEvidence: false);
     }
 
+    /// <summary>The incident each alert was escalated into (docs/INCIDENTS.md, "From alerts").</summary>
+    private async Task<Dictionary<Guid, (Guid Id, string Reference)>> IncidentsAsync(IEnumerable<Guid> alertIds, CancellationToken ct)
+    {
+        var ids = alertIds.ToList();
+        var links = await db.Set<Incidents.IncidentAlertEntity>().AsNoTracking().Where(l => ids.Contains(l.AlertId))
+            .Join(db.Incidents.AsNoTracking(), l => l.IncidentId, i => i.Id, (l, i) => new { l.AlertId, i.Id, i.Reference }).ToListAsync(ct);
+        return links.ToDictionary(l => l.AlertId, l => (l.Id, l.Reference));
+    }
+
     private async Task<bool> InNationalCentreAsync(Actor actor, CancellationToken ct) =>
         await db.Organisations.AsNoTracking().AnyAsync(o => o.Id == actor.OrganisationId && o.Kind == OrganisationKind.NationalCentre, ct);
 
@@ -137,7 +147,12 @@ public sealed class AlertService(MusubiDbContext db, AuditTrail audit, TimeProvi
         return await db.Organisations.AsNoTracking().Where(o => list.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.Name, ct);
     }
 
-    private static AlertDto ToDto(AlertEntity a, Dictionary<Guid, string> names, bool withEvidence) => new(a.Id, a.OrganisationId,
-        names.GetValueOrDefault(a.OrganisationId), a.SensorId, a.Kind, a.SourceId, a.Title, a.Level, a.Severity, a.Host, a.FirstSeen, a.LastSeen,
-        a.Count, a.Status, a.AcknowledgedBy, a.AcknowledgedAt, withEvidence ? a.Evidence : null);
+    private static AlertDto ToDto(AlertEntity a, Dictionary<Guid, string> names, bool withEvidence,
+        Dictionary<Guid, (Guid Id, string Reference)>? incidents = null)
+    {
+        (Guid Id, string Reference)? incident = incidents is not null && incidents.TryGetValue(a.Id, out var found) ? found : null;
+        return new(a.Id, a.OrganisationId, names.GetValueOrDefault(a.OrganisationId), a.SensorId, a.Kind, a.SourceId, a.Title, a.Level, a.Severity,
+            a.Host, a.FirstSeen, a.LastSeen, a.Count, a.Status, a.AcknowledgedBy, a.AcknowledgedAt, withEvidence ? a.Evidence : null,
+            incident?.Id, incident?.Reference);
+    }
 }

@@ -72,4 +72,6 @@ public sealed record IncidentDto(
     IReadOnlyList<TaskDto>? Tasks,
     IReadOnlyList<TimelineDto>? Timeline,
     IReadOnlyList<EvidenceDto>? Evidence,
-    Guid? MergedInto);
+    Guid? MergedInto,
+    IReadOnlyList<IndicatorDto>? Indicators = null,
+    string? LessonsLearned = null);

@@ -37,6 +37,9 @@ public sealed class IncidentEntity
     public bool IsExercise { get; set; }
     public Guid? MergedIntoId { get; set; }
 
+    /// <summary>Lessons learned, written after the incident for the post-incident report.</summary>
+    public string? LessonsLearned { get; set; }
+
     /// <summary>When each stage was first reached; the metrics (time to acknowledge, contain, close) read these.</summary>
     public DateTimeOffset? TriagedAt { get; set; }
     public DateTimeOffset? ContainedAt { get; set; }
@@ -198,6 +201,7 @@ internal sealed class IncidentModel
         e.Property(x => x.SeverityOverride).HasConversion<string>().HasMaxLength(16);
         e.Property(x => x.Severity).HasConversion<string>().HasMaxLength(16);
         e.Property(x => x.SeverityOverrideReason).HasMaxLength(1000);
+        e.Property(x => x.LessonsLearned).HasMaxLength(20000);
         e.Property(x => x.Tlp).HasConversion<string>().HasMaxLength(16);
         e.HasIndex(x => new { x.Status, x.Severity });
         e.HasIndex(x => x.ReportedAt);

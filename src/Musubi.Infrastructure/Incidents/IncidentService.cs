@@ -19,15 +19,18 @@ namespace Musubi.Infrastructure.Incidents;
 /// whose layer is <see cref="IncidentLayer.None"/> does not exist for the viewer (404). Every write is audited and
 /// leaves a timeline line.
 /// </summary>
-public sealed class IncidentService(MusubiDbContext db, AuditTrail audit, TimeProvider time, IncidentOptions options, NotificationService notifications, Ledger.ILedger ledger,
-    Intelligence.IntelligencePrincipals principals)
+public sealed partial class IncidentService(MusubiDbContext db, AuditTrail audit, TimeProvider time, IncidentOptions options, NotificationService notifications, Ledger.ILedger ledger,
+    Intelligence.IntelligencePrincipals principals, Intelligence.StixImporter importer)
 {
     public const int MaxEvidenceBytes = 25 * 1024 * 1024;
     public const int MaxTitleLength = 300;
     public const int MaxDescriptionLength = 20_000;
     public const int MaxNoteLength = 8_000;
 
-    public async Task<IncidentDto> ReportAsync(Actor actor, IncidentInput input, CancellationToken ct)
+    public Task<IncidentDto> ReportAsync(Actor actor, IncidentInput input, CancellationToken ct) => ReportAsync(actor, input, null, ct);
+
+    /// <param name="beforeSave">Adds more to the same unit of work (escalated alerts), so that all of it commits or none.</param>
+    private async Task<IncidentDto> ReportAsync(Actor actor, IncidentInput input, Func<IncidentEntity, Task>? beforeSave, CancellationToken ct)
     {
         ForbiddenException.ThrowUnless(AccessRules.CanReportIncident(actor), "reporting an incident needs the incidents:write scope and a role other than read-only");
         var errors = new FieldErrors();
@@ -113,6 +116,11 @@ public sealed class IncidentService(MusubiDbContext db, AuditTrail audit, TimePr
         Timeline(entity, actor, "reported", $"reported as {entity.Classification}, severity {Name(entity.Severity)} (score {entity.RiskScore})", IncidentLayer.Policy);
         audit.Record(actor, "incident.report", "incident", entity.Reference, actor.OrganisationId, null,
             new { entity.Reference, entity.Title, entity.Classification, entity.Severity, entity.Tlp, affected });
+        if (beforeSave is not null)
+        {
+            await beforeSave(entity);
+        }
+
         await db.SaveChangesAsync(ct);
         return await GetAsync(actor, entity.Id, ct);
     }
@@ -645,6 +653,8 @@ public sealed class IncidentService(MusubiDbContext db, AuditTrail audit, TimePr
             Timeline = timeline.Where(t => t.Layer <= layer)
                 .Select(t => new TimelineDto(t.Id, t.At, t.Kind, t.Text, named ? t.ActorName : "", t.Layer)).ToList(),
             Evidence = evidence,
+            Indicators = layer >= IncidentLayer.Technical ? await IndicatorsOfAsync(i.Id, ct) : null,
+            LessonsLearned = full ? i.LessonsLearned : null,
         };
     }
 

@@ -803,6 +803,29 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.ToTable("exercise_runs", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentAlertEntity", b =>
+                {
+                    b.Property<Guid>("AlertId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("EscalatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("EscalatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("AlertId");
+
+                    b.HasIndex("IncidentId");
+
+                    b.ToTable("incident_alerts", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCommunityEntity", b =>
                 {
                     b.Property<Guid>("IncidentId")
@@ -880,6 +903,10 @@ namespace Musubi.Migrations.Postgres.Migrations
 
                     b.Property<bool>("IsExercise")
                         .HasColumnType("boolean");
+
+                    b.Property<string>("LessonsLearned")
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)");
 
                     b.Property<Guid?>("MergedIntoId")
                         .HasColumnType("uuid");
@@ -1005,6 +1032,47 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.HasIndex("IncidentId");
 
                     b.ToTable("incident_evidence", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentIndicatorEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("AddedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("PublishedStixId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid?>("SourceAlertId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId", "Type", "Value")
+                        .IsUnique();
+
+                    b.ToTable("incident_indicators", (string)null);
                 });
 
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentOrganisationEntity", b =>
@@ -1763,6 +1831,21 @@ namespace Musubi.Migrations.Postgres.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentAlertEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Detection.AlertEntity", null)
+                        .WithMany()
+                        .HasForeignKey("AlertId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCommunityEntity", b =>
                 {
                     b.HasOne("Musubi.Infrastructure.Data.CommunityEntity", null)
@@ -1794,6 +1877,15 @@ namespace Musubi.Migrations.Postgres.Migrations
                 });
 
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEvidenceEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentIndicatorEntity", b =>
                 {
                     b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
                         .WithMany()

@@ -788,6 +788,29 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.ToTable("exercise_runs", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentAlertEntity", b =>
+                {
+                    b.Property<Guid>("AlertId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EscalatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EscalatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("AlertId");
+
+                    b.HasIndex("IncidentId");
+
+                    b.ToTable("incident_alerts", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCommunityEntity", b =>
                 {
                     b.Property<Guid>("IncidentId")
@@ -865,6 +888,10 @@ namespace Musubi.Migrations.Sqlite.Migrations
 
                     b.Property<bool>("IsExercise")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("LessonsLearned")
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT");
 
                     b.Property<Guid?>("MergedIntoId")
                         .HasColumnType("TEXT");
@@ -990,6 +1017,47 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.HasIndex("IncidentId");
 
                     b.ToTable("incident_evidence", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentIndicatorEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AddedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PublishedStixId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("SourceAlertId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId", "Type", "Value")
+                        .IsUnique();
+
+                    b.ToTable("incident_indicators", (string)null);
                 });
 
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentOrganisationEntity", b =>
@@ -1734,6 +1802,21 @@ namespace Musubi.Migrations.Sqlite.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentAlertEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Detection.AlertEntity", null)
+                        .WithMany()
+                        .HasForeignKey("AlertId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentCommunityEntity", b =>
                 {
                     b.HasOne("Musubi.Infrastructure.Data.CommunityEntity", null)
@@ -1765,6 +1848,15 @@ namespace Musubi.Migrations.Sqlite.Migrations
                 });
 
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentEvidenceEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Incidents.IncidentIndicatorEntity", b =>
                 {
                     b.HasOne("Musubi.Infrastructure.Incidents.IncidentEntity", null)
                         .WithMany()

@@ -1,8 +1,11 @@
 using Musubi.Core.Incidents;
 using Musubi.Infrastructure.Incidents;
 using Musubi.Server.Auth;
+using Musubi.Server.Ui;
 
 namespace Musubi.Server.Api;
+
+public sealed record LessonsInput(string? LessonsLearned);
 
 public sealed record IncidentClassDto(string Code, string Category, string Type, string NameEn, string NameJa);
 
@@ -21,6 +24,12 @@ public static class IncidentsApi
                 return TypedResults.Created($"/api/v1/incidents/{incident.Id}", incident);
             })
             .WithSummary("Report an incident (an organisation about itself) or open one (the national centre, for any organisations).");
+        g.MapPost("/from-alerts", async (HttpContext http, IncidentService svc, AlertEscalationInput input, CancellationToken ct) =>
+            {
+                var incident = await svc.EscalateAlertsAsync(http.RequireActor(), input, ct);
+                return TypedResults.Created($"/api/v1/incidents/{incident.Id}", incident);
+            })
+            .WithSummary("Escalate one or several alerts into one incident (analysts of the alerts' organisation, or the national SOC); 409 names alerts already escalated.");
         g.MapGet("/{id:guid}", async (HttpContext http, IncidentService svc, Guid id, CancellationToken ct) =>
                 TypedResults.Ok(await svc.GetAsync(http.RequireActor(), id, ct)))
             .WithSummary("One incident, projected to the caller's layer; 404 when the caller may not see it.");
@@ -57,6 +66,27 @@ public static class IncidentsApi
                 http.Response.Headers["X-Content-SHA256"] = meta.Sha256;
                 return TypedResults.File(content, meta.ContentType, meta.FileName);
             });
+        g.MapGet("/{id:guid}/indicators", async (HttpContext http, IncidentService svc, Guid id, CancellationToken ct) =>
+                TypedResults.Ok(await svc.ListIndicatorsAsync(http.RequireActor(), id, ct)))
+            .WithSummary("The incident's indicators (from its alerts and added by responders); technical layer and above.");
+        g.MapPost("/{id:guid}/indicators", async (HttpContext http, IncidentService svc, Guid id, IndicatorInput input, CancellationToken ct) =>
+            {
+                var indicator = await svc.AddIndicatorAsync(http.RequireActor(), id, input, ct);
+                return TypedResults.Created($"/api/v1/incidents/{id}/indicators", indicator);
+            })
+            .WithSummary("Add an indicator (ipv4-addr, ipv6-addr, domain-name, url, email-addr, md5, sha-1, sha-256).");
+        g.MapPost("/{id:guid}/publish-indicators", async (HttpContext http, IncidentService svc, Guid id, IndicatorPublication input, CancellationToken ct) =>
+                TypedResults.Ok(await svc.PublishIndicatorsAsync(http.RequireActor(), id, input, ct)))
+            .WithSummary("Publish the incident's indicators, sanitised, to the intelligence store with a TLP and communities (the coordinating organisation).");
+        g.MapPost("/{id:guid}/lessons", async (HttpContext http, IncidentService svc, Guid id, LessonsInput input, CancellationToken ct) =>
+                TypedResults.Ok(await svc.SetLessonsLearnedAsync(http.RequireActor(), id, input.LessonsLearned, ct)))
+            .WithSummary("Write the lessons learned for the post-incident report (responders on the incident).");
+        g.MapGet("/{id:guid}/report", async (HttpContext http, IncidentService svc, Guid id, CancellationToken ct) =>
+                TypedResults.Content(IncidentReportHtml.Document(await svc.PostIncidentReportAsync(http.RequireActor(), id, ct)), "text/html; charset=utf-8"))
+            .WithSummary("The post-incident report as HTML (timeline, actions, response times against the deadlines, lessons learned), in the caller's layer.");
+        g.MapGet("/{id:guid}/report.pdf", async (HttpContext http, IncidentService svc, Guid id, CancellationToken ct) =>
+                IncidentReportPdf.Result(http, await svc.PostIncidentReportAsync(http.RequireActor(), id, ct)))
+            .WithSummary("The post-incident report as PDF (falls back to HTML with a message when the server has no font for it).");
         g.MapPost("/{id:guid}/merge", async (HttpContext http, IncidentService svc, Guid id, MergeInput input, CancellationToken ct) =>
                 TypedResults.Ok(await svc.MergeAsync(http.RequireActor(), id, input, ct)))
             .WithSummary("Merge this incident into another open one; returns the target.");
