@@ -57,6 +57,11 @@ public sealed class IncidentTests(UiApp app) : IClassFixture<UiApp>
             await page.ClickAsync("#evidence-submit");
             var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("pay 5 BTC"u8));
             await Expect(page.Locator("#evidence-table")).ToContainTextAsync(sha);
+            // The evidence link downloads the file on the session cookie, unchanged.
+            var download = await page.APIRequest.GetAsync((await page.Locator("#evidence-table a.evidence-link").First.GetAttributeAsync("href"))!);
+            Assert.Equal(200, download.Status);
+            Assert.Equal(sha, download.Headers["x-content-sha256"]);
+            Assert.Equal("pay 5 BTC"u8.ToArray(), await download.BodyAsync());
 
             await page.SelectOptionAsync("#move-status", "Closed");
             await page.ClickAsync("#move-submit");

@@ -59,6 +59,21 @@ public static class IncidentReportPdf
                 return Results.NotFound();
             }
         }).RequireAuthorization().ExcludeFromDescription();
+
+        // The incident page's evidence links, on the session cookie as well; the same access checks as the API.
+        app.MapGet("/incidents/{id:guid}/evidence/{evidenceId:guid}", async (HttpContext http, IncidentService incidents, Guid id, Guid evidenceId, CancellationToken ct) =>
+        {
+            try
+            {
+                var (meta, content) = await incidents.GetEvidenceAsync(Musubi.Server.Auth.ActorClaims.RequireActor(http), id, evidenceId, ct);
+                http.Response.Headers["X-Content-SHA256"] = meta.Sha256;
+                return Results.File(content, meta.ContentType, meta.FileName);
+            }
+            catch (Musubi.Core.NotFoundException)
+            {
+                return Results.NotFound();
+            }
+        }).RequireAuthorization().ExcludeFromDescription();
         return app;
     }
 
