@@ -73,7 +73,28 @@ public sealed class IncidentPublicationTests(PostgresServer postgres)
             Assert.All(result.Published.Published, id => Assert.Contains(id, line.Text));
             Assert.Equal(2, await db.Set<IncidentIndicatorEntity>().CountAsync(i => i.IncidentId == result.Id && i.PublishedStixId != null, None));
         });
+
+        // Publishing again, an hour later, makes new versions of the same objects: same ids, same `created`, a later
+        // `modified` (STIX 2.1 §3.2).
+        host.Time.Advance(TimeSpan.FromHours(1));
+        var again = await host.Run(sp => sp.GetRequiredService<IncidentService>()
+            .PublishIndicatorsAsync(soc, result.Id, new IndicatorPublication(Tlp.Green, ["sector-railways"]), None));
+        Assert.Equal(result.Published.Published.Order(), again.Published.Order());
+        var createdFirst = Created(result.Published.BundleJson);
+        var createdAgain = Created(again.BundleJson);
+        Assert.Equal(2, createdFirst.Count);
+        Assert.Equal(createdFirst, createdAgain);
+        Assert.NotEqual(Modified(result.Published.BundleJson), Modified(again.BundleJson));
     }
+
+    private static Dictionary<string, string> Created(string bundleJson) => Property(bundleJson, "created");
+
+    private static Dictionary<string, string> Modified(string bundleJson) => Property(bundleJson, "modified");
+
+    private static Dictionary<string, string> Property(string bundleJson, string name) =>
+        JsonNode.Parse(bundleJson)!["objects"]!.AsArray()
+            .Where(o => o!["type"]!.GetValue<string>() == "indicator")
+            .ToDictionary(o => o!["id"]!.GetValue<string>(), o => o![name]!.GetValue<string>());
 
     [Fact]
     public void The_sanitiser_strips_custom_fields_redacts_victims_and_withholds_what_names_them()

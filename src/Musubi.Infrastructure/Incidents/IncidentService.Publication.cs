@@ -90,7 +90,8 @@ public sealed partial class IncidentService
         var tlp = input.Tlp!.Value;
 
         var now = time.GetUtcNow();
-        var stamp = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        static string Stamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var stamp = Stamp(now);
         var centre = await db.Organisations.AsNoTracking().FirstAsync(o => o.Id == incident.CoordinatingOrganisationId, ct);
         var identityId = $"identity--{centre.Id}";
         var victims = await VictimTermsAsync(incident, ct);
@@ -98,7 +99,7 @@ public sealed partial class IncidentService
         var cls = IncidentTaxonomy.Find(incident.Classification);
         var objects = new JsonArray(new JsonObject
         {
-            ["type"] = "identity", ["spec_version"] = "2.1", ["id"] = identityId, ["created"] = stamp, ["modified"] = stamp,
+            ["type"] = "identity", ["spec_version"] = "2.1", ["id"] = identityId, ["created"] = Stamp(centre.CreatedAt), ["modified"] = Stamp(centre.CreatedAt),
             ["name"] = centre.Name, ["identity_class"] = "organization",
         });
         var published = new List<string>();
@@ -106,9 +107,11 @@ public sealed partial class IncidentService
         foreach (var indicator in indicators)
         {
             var stixId = indicator.PublishedStixId ?? $"indicator--{Guid.NewGuid()}";
+            // STIX 2.1 §3.2: created stays the same across versions, so a re-publication is a new version of the same
+            // object (created = when the indicator joined the incident), modified = now.
             var original = new JsonObject
             {
-                ["type"] = "indicator", ["spec_version"] = "2.1", ["id"] = stixId, ["created"] = stamp, ["modified"] = stamp,
+                ["type"] = "indicator", ["spec_version"] = "2.1", ["id"] = stixId, ["created"] = Stamp(indicator.AddedAt), ["modified"] = stamp,
                 ["name"] = $"{indicator.Type} {indicator.Value}",
                 ["description"] = $"Seen in a coordinated incident ({cls?.NameEn ?? incident.Classification}). {indicator.Description}".Trim(),
                 ["indicator_types"] = new JsonArray("malicious-activity"),
