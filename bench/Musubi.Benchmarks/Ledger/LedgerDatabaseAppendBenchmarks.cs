@@ -35,38 +35,16 @@ public class LedgerDatabaseAppendBenchmarks
     public void Setup()
     {
         folder = Directory.CreateTempSubdirectory("musubi-ledger-db-append-").FullName;
-        var collection = new ServiceCollection();
-        collection.AddLogging();
-        collection.AddMusubiInfrastructure(
-            new DatabaseOptions { Provider = "sqlite", ConnectionString = DataServiceCollectionExtensions.SqliteConnectionString(Path.Combine(folder, "musubi.db")) },
-            setup: new InitialiseOptions { AdminPassword = "benchmark-root-passphrase" });
-        services = collection.BuildServiceProvider();
-        using (var scope = services.CreateScope())
-        {
-            scope.ServiceProvider.GetRequiredService<DatabaseInitialiser>().InitialiseAsync(CancellationToken.None).GetAwaiter().GetResult();
-        }
+        services = LedgerPlatformBench.Open(new DatabaseOptions { Provider = "sqlite", ConnectionString = DataServiceCollectionExtensions.SqliteConnectionString(Path.Combine(folder, "musubi.db")) });
 
         log = FileMerkleLog.Open(Path.Combine(folder, "ledger.log"));
-        var random = new Random(LedgerBenchData.Seed);
-        records = new LedgerRecord[Batch];
-        entries = new ReadOnlyMemory<byte>[Batch];
-        for (var i = 0; i < Batch; i++)
-        {
-            var payload = new byte[PayloadSize];
-            random.NextBytes(payload);
-            records[i] = new LedgerRecord(LedgerCategories.RawEvent, null, payload);
-            entries[i] = payload;
-        }
+        (records, entries) = LedgerPlatformBench.RawEvents(Batch, PayloadSize);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        using (var scope = services.CreateScope())
-        {
-            var report = scope.ServiceProvider.GetRequiredService<LedgerMonitor>().RunAsync(CancellationToken.None).GetAwaiter().GetResult();
-            Console.WriteLine($"// database ledger: {report.TreeSize:N0} entries; monitor: {(report.Ok ? "ok" : report.Findings[0].Message)}");
-        }
+        LedgerPlatformBench.ReportMonitor(services, "database ledger");
 
         services.Dispose();
         log.Dispose();
