@@ -19,8 +19,13 @@ public sealed class LedgerExportTests(PostgresServer postgres)
     {
         var first = await db.Run(sp => sp.GetRequiredService<ILedger>().AppendAsync(
             [.. Enumerable.Range(0, count).Select(i => new LedgerRecord(LedgerCategories.RawEvent, null, Encoding.UTF8.GetBytes($"{{\"event\":{i}}}")))], None));
-        await db.Db(d => d.LedgerEntries.Where(e => e.Index >= first && e.Index < first + expired)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.At, DateTimeOffset.UtcNow.AddDays(-40)), None));
+        var aged = DateTimeOffset.UtcNow.AddDays(-40);
+        for (var i = first; i < first + expired; i++)
+        {
+            var index = i;
+            await db.Db(async d => { await LedgerStoreTampering.OverwriteAsync(d, index, e => e.At = aged, None); return 0; });
+        }
+
         await db.Run(sp => sp.GetRequiredService<LedgerRetention>().SetPolicyAsync(db.Actor, new RetentionPolicyInput(null, LedgerCategories.RawEvent, 30), None));
         var run = await db.Run(sp => sp.GetRequiredService<LedgerRetention>().RunAsync(db.Actor, None));
         Assert.Equal(expired, run.PayloadsRemoved);

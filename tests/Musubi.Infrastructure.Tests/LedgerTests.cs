@@ -119,16 +119,16 @@ public sealed class LedgerTests(PostgresServer postgres)
 
     [Theory]
     [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
-    public async Task Bulk_appended_rows_read_back_through_the_model_exactly_as_appended_and_filter_in_sql(DatabaseProvider provider)
+    public async Task Bulk_appended_entries_are_stored_in_aligned_bundles_and_read_back_exactly_as_appended(DatabaseProvider provider)
     {
         await using var host = await TestHost.StartAsync(provider, postgres);
         var org = await host.CreateOrgAsync(Builders.Org("Bulk Org"));
         var at = host.Time.GetUtcNow();
-        var records = Enumerable.Range(0, 40).Select(i => new LedgerRecord(
+        // 700 entries starting mid-tile: bundles end at every multiple of 256, and never hold more than 256.
+        var records = Enumerable.Range(0, 700).Select(i => new LedgerRecord(
             i % 3 == 0 ? LedgerCategories.Notification : LedgerCategories.RawEvent, i % 2 == 0 ? org.Id : null, Encoding.UTF8.GetBytes($"bulk {i}"))).ToList();
         var first = await host.Run(sp => sp.GetRequiredService<ILedger>().AppendAsync(records, None));
-        var rows = await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().LedgerEntries.AsNoTracking()
-            .Where(e => e.Index >= first).OrderBy(e => e.Index).ToListAsync());
+        var rows = await host.Run(sp => LedgerStore.RangeAsync(sp.GetRequiredService<MusubiDbContext>(), first, long.MaxValue, None));
         Assert.Equal(records.Count, rows.Count);
         for (var i = 0; i < rows.Count; i++)
         {
@@ -142,15 +142,52 @@ public sealed class LedgerTests(PostgresServer postgres)
             Assert.Null(rows[i].AuditEntryId);
         }
 
-        // The values are stored in the provider's own form, so SQL filters on them find the rows.
-        var byOrganisation = await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().LedgerEntries
-            .Where(e => e.OrganisationId == org.Id && e.Category == LedgerCategories.RawEvent && e.Index >= first).Select(e => e.Index).ToListAsync());
-        Assert.Equal(Enumerable.Range(0, 40).Where(i => i % 2 == 0 && i % 3 != 0).Select(i => first + i), byOrganisation.Order());
-        var byTime = await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().LedgerEntries
-            .CountAsync(e => e.At >= at && e.At < at.AddSeconds(1) && e.Index >= first));
-        Assert.Equal(40, byTime);
-        Assert.Equal(0, await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().LedgerEntries
-            .CountAsync(e => (e.At < at.AddSeconds(-1) || e.At >= at.AddSeconds(1)) && e.Index >= first)));
+        // Nothing went to ledger_entries; the bundles tile [first, first + 700) exactly.
+        var (perRow, bundles) = await host.Run(async sp =>
+        {
+            var db = sp.GetRequiredService<MusubiDbContext>();
+            return (await db.LedgerEntries.CountAsync(e => e.Index >= first), await db.LedgerBundles.AsNoTracking().OrderBy(b => b.FirstIndex).ToListAsync());
+        });
+        Assert.Equal(0, perRow);
+        Assert.Equal(first, bundles[0].FirstIndex);
+        Assert.Equal(records.Count, bundles.Sum(b => b.Count));
+        for (var i = 0; i < bundles.Count; i++)
+        {
+            Assert.InRange(bundles[i].Count, 1, 256);
+            Assert.Equal(bundles[i].FirstIndex / 256, (bundles[i].FirstIndex + bundles[i].Count - 1) / 256);
+            Assert.Equal(bundles[i].Count, bundles[i].PayloadsKept);
+            if (i > 0)
+            {
+                Assert.Equal(bundles[i - 1].FirstIndex + bundles[i - 1].Count, bundles[i].FirstIndex);
+                Assert.Equal(0, bundles[i].FirstIndex % 256);
+            }
+        }
+
+        Assert.Equal((first + 699) / 256 - first / 256 + 1, bundles.Count);
+
+        // Found by time, and by leaf hash, as entries of ledger_entries are.
+        var (lo, hi) = await host.Run(sp => LedgerStore.TimeBoundsAsync(sp.GetRequiredService<MusubiDbContext>(), long.MaxValue, at, at.AddSeconds(1), None));
+        Assert.True(lo <= first);
+        Assert.Equal(first + 699, hi);
+        Assert.Equal((null, null), await host.Run(sp => LedgerStore.TimeBoundsAsync(sp.GetRequiredService<MusubiDbContext>(), long.MaxValue, at.AddSeconds(1), null, None)));
+        var found = await host.Run(sp => LedgerStore.FindLeafAsync(sp.GetRequiredService<MusubiDbContext>(), MerkleHash.Leaf(records[300].Payload.Span), 10, None));
+        Assert.Equal([(first + 300, (Guid?)org.Id)], found);
+    }
+
+    [Fact]
+    public void A_bundle_whose_bytes_do_not_parse_is_named_in_the_error()
+    {
+        var entries = Enumerable.Range(0, 3).Select(i => new LedgerEntryEntity
+        {
+            Index = 512 + i, Category = LedgerCategories.RawEvent, At = DateTimeOffset.UnixEpoch, Payload = [(byte)i], PayloadLength = 1, LeafHash = MerkleHash.Leaf([(byte)i]),
+        }).ToList();
+        var bundle = LedgerBundleCodec.Encode(512, entries, 0, 3);
+        Assert.Equal(entries.Select(e => e.Payload), LedgerBundleCodec.Decode(bundle).Select(e => e.Payload));
+        bundle.Entries = bundle.Entries[..^1];
+        var error = Assert.Throws<InvalidDataException>(() => LedgerBundleCodec.Decode(bundle));
+        Assert.Contains("Ledger bundle 512 (entries 512 to 514)", error.Message, StringComparison.Ordinal);
+        bundle.Entries = [.. LedgerBundleCodec.Encode(512, entries, 0, 3).Entries, 0];
+        Assert.Contains("1 bytes follow its last entry", Assert.Throws<InvalidDataException>(() => LedgerBundleCodec.Decode(bundle)).Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -175,7 +212,7 @@ public sealed class LedgerTests(PostgresServer postgres)
         await using var restarted = await host.ReopenAsync();
         var (checkpoint, created) = await restarted.Run(sp => sp.GetRequiredService<LedgerCheckpoints>().CreateAsync(None));
         Assert.True(created);
-        var leaves = await restarted.Run(sp => sp.GetRequiredService<MusubiDbContext>().LedgerEntries.OrderBy(e => e.Index).Select(e => e.LeafHash).ToListAsync());
+        var leaves = (await restarted.Run(sp => LedgerStore.RangeAsync(sp.GetRequiredService<MusubiDbContext>(), 0, long.MaxValue, None))).Select(e => e.LeafHash).ToList();
         Assert.True(checkpoint.TreeSize >= first + 300);
         Assert.Equal(Convert.ToHexStringLower(MerkleTree.ComputeRoot(leaves.Take((int)checkpoint.TreeSize).SelectMany(l => l).ToArray())), checkpoint.RootHash);
         var proof = await restarted.Run(sp => sp.GetRequiredService<LedgerQueries>().InclusionAsync(restarted.Admin, first + 299, null, None));
@@ -213,8 +250,7 @@ public sealed class LedgerTests(PostgresServer postgres)
 
         // An old stored byte changes: the incremental run does not reread it; the full check finds it.
         const long victim = 10;
-        await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().LedgerEntries.Where(e => e.Index == victim)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Payload, "old 11"u8.ToArray())));
+        await host.Run(sp => LedgerStoreTampering.OverwriteAsync(sp.GetRequiredService<MusubiDbContext>(), victim, e => e.Payload = "old 11"u8.ToArray(), None));
         var quick = await host.Run(sp => sp.GetRequiredService<LedgerMonitor>().RunIncrementalAsync(None));
         Assert.False(quick.Full);
         Assert.Equal(second.TreeSize, quick.CheckedFrom);
@@ -263,12 +299,10 @@ public sealed class LedgerTests(PostgresServer postgres)
             switch (what)
             {
                 case "payload":
-                    await db.LedgerEntries.Where(e => e.Index == victim).ExecuteUpdateAsync(s => s.SetProperty(e => e.Payload, "new 0"u8.ToArray()));
+                    await LedgerStoreTampering.OverwriteAsync(db, victim, e => e.Payload = "new 0"u8.ToArray(), None);
                     return "payload-changed";
                 case "leaf-hash":
-                    var leaf = await db.LedgerEntries.Where(e => e.Index == victim).Select(e => e.LeafHash).SingleAsync();
-                    leaf[0] ^= 1;
-                    await db.LedgerEntries.Where(e => e.Index == victim).ExecuteUpdateAsync(s => s.SetProperty(e => e.LeafHash, leaf));
+                    await LedgerStoreTampering.OverwriteAsync(db, victim, e => e.LeafHash[0] ^= 1, None);
                     return "leaf-changed";
                 case "tile-0":
                     var tileIndex = victim / 256;
@@ -282,7 +316,7 @@ public sealed class LedgerTests(PostgresServer postgres)
                     await db.LedgerCheckpoints.Where(x => x.Id == c.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.Note, note));
                     return "checkpoint-signature";
                 default:
-                    await db.LedgerEntries.Where(e => e.Index == victim).ExecuteDeleteAsync();
+                    await LedgerStoreTampering.DeleteAsync(db, victim, None);
                     return "entry-missing";
             }
         });
@@ -335,12 +369,10 @@ public sealed class LedgerTests(PostgresServer postgres)
             switch (what)
             {
                 case "payload":
-                    await db.LedgerEntries.Where(e => e.Index == victim).ExecuteUpdateAsync(s => s.SetProperty(e => e.Payload, "e1235"u8.ToArray()));
+                    await LedgerStoreTampering.OverwriteAsync(db, victim, e => e.Payload = "e1235"u8.ToArray(), None);
                     return "payload-changed";
                 case "leaf-hash":
-                    var leaf = await db.LedgerEntries.Where(e => e.Index == victim).Select(e => e.LeafHash).SingleAsync();
-                    leaf[31] ^= 1;
-                    await db.LedgerEntries.Where(e => e.Index == victim).ExecuteUpdateAsync(s => s.SetProperty(e => e.LeafHash, leaf));
+                    await LedgerStoreTampering.OverwriteAsync(db, victim, e => e.LeafHash[31] ^= 1, None);
                     return "leaf-changed";
                 case "tile-0":
                 case "tile-1":
@@ -360,8 +392,7 @@ public sealed class LedgerTests(PostgresServer postgres)
                     await db.LedgerCheckpoints.Where(x => x.Id == d.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.RootHash, d.RootHash));
                     return "checkpoint-row";
                 default:
-                    await db.Database.ExecuteSqlRawAsync(db.Database.IsNpgsql()
-                        ? "DELETE FROM ledger_entries WHERE \"Index\" = 1234" : "DELETE FROM ledger_entries WHERE \"Index\" = 1234");
+                    await LedgerStoreTampering.DeleteAsync(db, victim, None);
                     return "entry-missing";
             }
         });

@@ -74,8 +74,8 @@ public sealed class LedgerUiTests(UiApp app) : IClassFixture<UiApp>
         {
             index = await scope.ServiceProvider.GetRequiredService<ILedger>().AppendAsync(
                 [new LedgerRecord(LedgerCategories.Notification, null, "notified 192.0.2.7"u8.ToArray())], CancellationToken.None);
-            await scope.ServiceProvider.GetRequiredService<MusubiDbContext>().LedgerEntries.Where(e => e.Index == index)
-                .ExecuteUpdateAsync(s => s.SetProperty(e => e.Payload, "notified 192.0.2.8"u8.ToArray()));
+            await LedgerStoreTampering.OverwriteAsync(scope.ServiceProvider.GetRequiredService<MusubiDbContext>(), index,
+                e => e.Payload = "notified 192.0.2.8"u8.ToArray(), CancellationToken.None);
         }
 
         var page = await app.NewPageAsync();

@@ -36,6 +36,7 @@ public sealed class MusubiDbContext(DbContextOptions<MusubiDbContext> options) :
     public DbSet<Intelligence.StixTermEntity> StixTerms => Set<Intelligence.StixTermEntity>();
     public DbSet<Intelligence.Taxii.TaxiiStatusEntity> TaxiiStatuses => Set<Intelligence.Taxii.TaxiiStatusEntity>();
     public DbSet<LedgerEntryEntity> LedgerEntries => Set<LedgerEntryEntity>();
+    public DbSet<LedgerBundleEntity> LedgerBundles => Set<LedgerBundleEntity>();
     public DbSet<LedgerStateEntity> LedgerState => Set<LedgerStateEntity>();
     public DbSet<LedgerTileEntity> LedgerTiles => Set<LedgerTileEntity>();
     public DbSet<LedgerKeyEntity> LedgerKeys => Set<LedgerKeyEntity>();

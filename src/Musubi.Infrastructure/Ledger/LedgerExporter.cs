@@ -58,8 +58,7 @@ public sealed class LedgerExporter(MusubiDbContext db, LedgerTree tree, LedgerCh
                 for (var start = first; start <= last; start += Batch)
                 {
                     var end = Math.Min(last, start + Batch - 1);
-                    var rows = db.LedgerEntries.AsNoTracking().Where(e => e.Index >= start && e.Index <= end).OrderBy(e => e.Index)
-                        .Select(e => new { e.Index, e.Payload, e.PayloadRemovedReason }).ToList();
+                    var rows = LedgerStore.Range(db, start, end + 1);
                     foreach (var r in rows)
                     {
                         removed += r.Payload is null ? 1 : 0;
@@ -75,38 +74,35 @@ public sealed class LedgerExporter(MusubiDbContext db, LedgerTree tree, LedgerCh
             return await AuditedAsync(actor, request, organisation, new LedgerExportResult("range", size, count, count > 0 ? first : null, count > 0 ? last : null, removed, checkpoint.Note), ct);
         }
 
-        var query = db.LedgerEntries.AsNoTracking().Where(e => e.Index >= first && e.Index <= last);
-        if (organisation is { } org)
-        {
-            query = query.Where(e => e.OrganisationId == org);
-        }
-
-        if (request.Category is { } category)
-        {
-            query = query.Where(e => e.Category == category);
-        }
-
-        var total = await query.CountAsync(ct);
-        if (total > MaxSparseEntries)
-        {
-            throw new ValidationFailedException("toIndex", $"{total} entries match; a filtered export holds at most {MaxSparseEntries}: narrow the range");
-        }
-
-        progress?.Report(new LedgerExportProgress(0, total));
-        var entries = new List<BundleEntry>(total);
+        // Filtered: read the range in batches (bundles are decoded) and keep the organisation's or category's entries.
+        var entries = new List<BundleEntry>();
         var removedSparse = 0L;
-        await foreach (var r in query.OrderBy(e => e.Index).Select(e => new { e.Index, e.Payload, e.PayloadRemovedReason }).AsAsyncEnumerable().WithCancellation(ct))
+        var scan = first > last ? 0 : last - first + 1;
+        progress?.Report(new LedgerExportProgress(0, scan));
+        for (var start = first; start <= last; start += Batch * 16)
         {
-            removedSparse += r.Payload is null ? 1 : 0;
-            entries.Add(Entry(r.Index, r.Payload, r.PayloadRemovedReason));
-            if (entries.Count % Batch == 0)
+            var end = Math.Min(last, start + (Batch * 16) - 1);
+            foreach (var r in await LedgerStore.RangeAsync(db, start, end + 1, ct))
             {
-                progress?.Report(new LedgerExportProgress(entries.Count, total));
+                if ((organisation is { } org && r.OrganisationId != org) || (request.Category is { } category && r.Category != category))
+                {
+                    continue;
+                }
+
+                if (entries.Count >= MaxSparseEntries)
+                {
+                    throw new ValidationFailedException("toIndex", $"more than {MaxSparseEntries} entries match; a filtered export holds at most {MaxSparseEntries}: narrow the range");
+                }
+
+                removedSparse += r.Payload is null ? 1 : 0;
+                entries.Add(Entry(r.Index, r.Payload, r.PayloadRemovedReason));
             }
+
+            progress?.Report(new LedgerExportProgress(end - first + 1, scan));
         }
 
         LedgerBundle.WriteSparse(output, hashes, checkpoint.Note, verifier, entries, options);
-        progress?.Report(new LedgerExportProgress(entries.Count, total));
+        progress?.Report(new LedgerExportProgress(scan, scan));
         return await AuditedAsync(actor, request, organisation, new LedgerExportResult("sparse", size, entries.Count, entries.Count > 0 ? (long)entries[0].Index : null,
             entries.Count > 0 ? (long)entries[^1].Index : null, removedSparse, checkpoint.Note), ct);
     }
@@ -168,19 +164,7 @@ public sealed class LedgerExporter(MusubiDbContext db, LedgerTree tree, LedgerCh
     {
         if (r.From is not null || r.To is not null)
         {
-            var q = db.LedgerEntries.AsNoTracking().Where(e => e.Index < size);
-            if (r.From?.ToUniversalTime() is { } from)
-            {
-                q = q.Where(e => e.At >= from);
-            }
-
-            if (r.To?.ToUniversalTime() is { } to)
-            {
-                q = q.Where(e => e.At < to);
-            }
-
-            var lo = await q.OrderBy(e => e.Index).Select(e => (long?)e.Index).FirstOrDefaultAsync(ct);
-            var hi = await q.OrderByDescending(e => e.Index).Select(e => (long?)e.Index).FirstOrDefaultAsync(ct);
+            var (lo, hi) = await LedgerStore.TimeBoundsAsync(db, size, r.From?.ToUniversalTime(), r.To?.ToUniversalTime(), ct);
             return lo is null ? (0, -1) : (lo.Value, hi!.Value);
         }
 

@@ -92,6 +92,16 @@ internal static class LedgerIndexAssigner
             }
         }
 
+        foreach (var entry in db.ChangeTracker.Entries<LedgerBundleEntity>())
+        {
+            if (entry.State is EntityState.Deleted
+                || (entry.State is EntityState.Modified && (entry.Property(e => e.FirstIndex).IsModified || entry.Property(e => e.Count).IsModified
+                    || entry.Property(e => e.LeafHashes).IsModified || entry.Property(e => e.FirstAtTicks).IsModified || entry.Property(e => e.LastAtTicks).IsModified)))
+            {
+                throw new InvalidOperationException("Ledger bundles are append-only: only retention may rewrite their payloads.");
+            }
+        }
+
         // Audit entries in the order they were recorded (Id is still a temporary value, increasing as added).
         return pending;
     }

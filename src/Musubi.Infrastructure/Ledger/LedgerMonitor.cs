@@ -156,8 +156,8 @@ public sealed class LedgerMonitor(
         for (long start = from; start < (long)hashes.TreeSize; start += Chunk)
         {
             var end = Math.Min((long)hashes.TreeSize, start + Chunk);
-            var entries = await db.LedgerEntries.AsNoTracking().Where(e => e.Index >= start && e.Index < end).OrderBy(e => e.Index)
-                .Select(e => new { e.Index, e.LeafHash, e.Payload }).ToListAsync(ct);
+            var entries = await LedgerStore.RangeAsync(db, start, end, ct,
+                (bundle, e) => findings.Add(new("bundle-malformed", e.Message, Math.Max(bundle.FirstIndex, start))));
             ReadTileLeaves(hashes, start, end, tileLeaves, findings);
             var expected = start;
             foreach (var e in entries)

@@ -21,7 +21,7 @@ public sealed class LedgerQueries(MusubiDbContext db, LedgerTree tree, LedgerChe
     public async Task<LedgerEntryDto> EntryAsync(Actor actor, long index, CancellationToken ct)
     {
         ForbiddenException.ThrowUnless(AccessRules.CanReadLedger(actor), "only administrators with the ledger:read scope may read ledger entries");
-        var e = await db.LedgerEntries.AsNoTracking().SingleOrDefaultAsync(x => x.Index == index, ct);
+        var e = await LedgerStore.AtAsync(db, index, ct);
         if (e is null || !AccessRules.CanReadLedgerEntries(actor, e.OrganisationId))
         {
             throw new NotFoundException("ledger entry", index.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -43,8 +43,7 @@ public sealed class LedgerQueries(MusubiDbContext db, LedgerTree tree, LedgerChe
             throw new ArgumentException("A leaf hash is 32 bytes.", nameof(leafHash));
         }
 
-        var rows = await db.LedgerEntries.AsNoTracking().Where(e => e.LeafHash == leafHash).OrderBy(e => e.Index)
-            .Select(e => new { e.Index, e.OrganisationId }).Take(1000).ToListAsync(ct);
+        var rows = await LedgerStore.FindLeafAsync(db, leafHash, 1000, ct);
         return [.. rows.Where(r => AccessRules.CanReadLedgerEntries(actor, r.OrganisationId)).Select(r => r.Index)];
     }
 

@@ -205,6 +205,62 @@ public sealed class LedgerRetention(MusubiDbContext db, AuditTrail audit, TimePr
             db.ChangeTracker.Clear();
         }
 
+        // Entry bundles: rewritten without the expired payloads (the leaf hashes stay as they are).
+        var oldestTicks = oldest.UtcTicks;
+        long afterBundle = -1;
+        while (true)
+        {
+            var bundles = await db.LedgerBundles.Where(b => b.FirstIndex > afterBundle && b.PayloadsKept > 0 && b.FirstAtTicks < oldestTicks)
+                .OrderBy(b => b.FirstIndex).Take(16).ToListAsync(ct);
+            if (bundles.Count == 0)
+            {
+                break;
+            }
+
+            afterBundle = bundles[^1].FirstIndex;
+            foreach (var bundle in bundles)
+            {
+                var entries = LedgerBundleCodec.Decode(bundle);
+                var changed = false;
+                foreach (var e in entries)
+                {
+                    var policy = e.Payload is null ? null : Policy(policies, e.OrganisationId, e.Category);
+                    if (policy is null || e.At >= now.AddDays(-policy.RetainDays))
+                    {
+                        continue;
+                    }
+
+                    if (holds.Any(h => (h.OrganisationId is null || h.OrganisationId == e.OrganisationId) && (h.Category is null || h.Category == e.Category)))
+                    {
+                        held++;
+                        continue;
+                    }
+
+                    e.Payload = null;
+                    e.PayloadRemovedAt = now;
+                    e.PayloadRemovedReason = $"retention: {policy.RetainDays} days";
+                    changed = true;
+                    removed++;
+                    perCategory[e.Category] = perCategory.GetValueOrDefault(e.Category) + 1;
+                }
+
+                if (changed)
+                {
+                    var rewritten = LedgerBundleCodec.Encode(bundle.FirstIndex, entries, 0, entries.Count);
+                    if (!rewritten.LeafHashes.AsSpan().SequenceEqual(bundle.LeafHashes))
+                    {
+                        throw new InvalidOperationException($"Rewriting ledger bundle {bundle.FirstIndex} would change its leaf hashes.");
+                    }
+
+                    bundle.Entries = rewritten.Entries;
+                    bundle.PayloadsKept = rewritten.PayloadsKept;
+                }
+            }
+
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+        }
+
         if (removed > 0)
         {
             audit.Record(actor, "ledger.retention.run", "ledger", "retention", null, null, new { removed, held, perCategory });

@@ -4,7 +4,10 @@ using Musubi.Ledger;
 
 namespace Musubi.Infrastructure.Ledger;
 
-/// <summary>The <see cref="ILedger"/> of the platform: rows in <c>ledger_entries</c>, indices from <c>ledger_state</c>.</summary>
+/// <summary>
+/// The <see cref="ILedger"/> of the platform: staged entries are rows of <c>ledger_entries</c>, appended ones entry
+/// bundles in <c>ledger_bundles</c> (<see cref="LedgerStore"/> reads both); indices from <c>ledger_state</c>.
+/// </summary>
 public sealed class LedgerService(MusubiDbContext db, TimeProvider time) : ILedger
 {
     /// <summary>Largest payload the ledger keeps (bigger content is appended by hash).</summary>
@@ -40,7 +43,7 @@ public sealed class LedgerService(MusubiDbContext db, TimeProvider time) : ILedg
                 rows[i].Index = first + i;
             }
 
-            await LedgerBulkWriter.InsertAsync(db, rows, ct);
+            await LedgerBulkWriter.InsertBundlesAsync(db, LedgerBundleCodec.Bundle(rows), ct);
             if (ownTransaction)
             {
                 await tx.CommitAsync(ct);

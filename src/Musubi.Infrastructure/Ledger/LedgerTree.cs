@@ -7,7 +7,7 @@ namespace Musubi.Infrastructure.Ledger;
 
 /// <summary>
 /// The Merkle tree of the ledger, stored as C2SP tlog-tiles in <c>ledger_tiles</c> and derived from the leaf hashes
-/// in <c>ledger_entries</c>. <see cref="CatchUpAsync"/> brings the tiles up to the last acknowledged entry; it runs
+/// in <c>ledger_entries</c> and <c>ledger_bundles</c> (<see cref="LedgerStore"/>). <see cref="CatchUpAsync"/> brings the tiles up to the last acknowledged entry; it runs
 /// before every checkpoint and after a crash, and is idempotent (the tiles' size is stored with them, in one
 /// transaction).
 /// </summary>
@@ -31,8 +31,7 @@ public sealed class LedgerTree(MusubiDbContext db)
             }
 
             var end = Math.Min(state.NextIndex, state.TreeSize + ChunkLeaves);
-            var leaves = await db.LedgerEntries.AsNoTracking().Where(e => e.Index >= state.TreeSize && e.Index < end)
-                .OrderBy(e => e.Index).Select(e => new { e.Index, e.LeafHash }).ToListAsync(ct);
+            var leaves = await LedgerStore.LeafHashesAsync(db, state.TreeSize, end, ct);
             var hashes = new byte[leaves.Count * MerkleHash.Size];
             for (var i = 0; i < leaves.Count; i++)
             {

@@ -1370,6 +1370,40 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.ToTable("ledger_alerts", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerBundleEntity", b =>
+                {
+                    b.Property<long>("FirstIndex")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("Entries")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("FirstAtTicks")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("LastAtTicks")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("LeafHashes")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<int>("PayloadsKept")
+                        .HasColumnType("integer");
+
+                    b.HasKey("FirstIndex");
+
+                    b.HasIndex("FirstAtTicks");
+
+                    b.HasIndex("LastAtTicks");
+
+                    b.ToTable("ledger_bundles", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerCheckpointEntity", b =>
                 {
                     b.Property<long>("Id")

@@ -1347,6 +1347,40 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.ToTable("ledger_alerts", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerBundleEntity", b =>
+                {
+                    b.Property<long>("FirstIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Entries")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("FirstAtTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastAtTicks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("LeafHashes")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<int>("PayloadsKept")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("FirstIndex");
+
+                    b.HasIndex("FirstAtTicks");
+
+                    b.HasIndex("LastAtTicks");
+
+                    b.ToTable("ledger_bundles", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Ledger.LedgerCheckpointEntity", b =>
                 {
                     b.Property<long>("Id")

@@ -43,8 +43,9 @@ public sealed class RawEventLedgerTests(PostgresServer postgres, NatsServer nats
     private static EventIngestor Ingestor(TestHost host, IWorkQueue queue) => new(queue, host.Services.GetRequiredService<OwnershipDirectory>(),
         host.Services.GetRequiredService<IServiceScopeFactory>(), host.Time, new IngestOptions());
 
-    private static Task<List<LedgerEntryEntity>> RawEventLeavesAsync(TestHost host) => host.Run(sp => sp.GetRequiredService<MusubiDbContext>().LedgerEntries
-        .AsNoTracking().Where(e => e.Category == LedgerCategories.RawEvent).OrderBy(e => e.Index).ToListAsync());
+    private static async Task<List<LedgerEntryEntity>> RawEventLeavesAsync(TestHost host) =>
+        [.. (await host.Run(sp => LedgerStore.RangeAsync(sp.GetRequiredService<MusubiDbContext>(), 0, long.MaxValue, CancellationToken.None)))
+            .Where(e => e.Category == LedgerCategories.RawEvent)];
 
     [Theory]
     [MemberData(nameof(Kinds))]
