@@ -104,6 +104,7 @@ api.MapNotificationsApi();
 api.MapIntelligenceApi();
 api.MapSensorsApi();
 api.MapAlertsApi();
+api.MapRuleSetsApi();
 app.MapIngestApi();
 api.MapLedgerApi();
 app.MapTaxiiApi();
