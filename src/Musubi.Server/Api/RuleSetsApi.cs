@@ -7,6 +7,9 @@ namespace Musubi.Server.Api;
 /// <summary>The scope a rule set is enabled for: every organisation, or chosen organisations and sectors.</summary>
 public sealed record RuleSetEnableInput(bool AllOrganisations, IReadOnlyList<Guid>? Organisations, IReadOnlyList<string>? Sectors);
 
+/// <summary>The live indicator set as detection uses it; <see cref="Unsupported"/> holds only indicators the caller may see.</summary>
+public sealed record IndicatorStatus(int Compiled, int Evaluated, int Skipped, int UnsupportedCount, DateTimeOffset BuiltAt, IReadOnlyList<UnsupportedIndicator> Unsupported);
+
 /// <summary>
 /// Sigma rule sets over REST (<c>/api/v1/detection/rule-sets</c>), through the same <see cref="SigmaRuleService"/> as
 /// the rule-set page: platform administrators and the national SOC only; every write audited by the service.
@@ -60,6 +63,21 @@ public static class RuleSetsApi
                 return TypedResults.NoContent();
             })
             .WithSummary("Delete a rule set and its rules.");
+        api.MapGet("/detection/indicator-status", async (HttpContext http, SigmaRuleService svc, StoreIndicators store,
+                Musubi.Infrastructure.Intelligence.IntelligencePrincipals principals, CancellationToken ct) =>
+            {
+                var actor = http.RequireActor();
+                ForbiddenException.ThrowUnless(await svc.MayManageAsync(actor, ct), "the detection indicator status is for platform administrators and the national SOC");
+                var principal = await principals.ForAsync(actor, ct);
+                var catalog = store.Current;
+                var unsupported = catalog.Unsupported
+                    .Where(u => catalog.Markings.TryGetValue(u.IndicatorId, out var marking) && Musubi.Core.Sharing.AccessPolicy.MaySee(principal, marking).Allowed)
+                    .ToList();
+                return TypedResults.Ok(new IndicatorStatus(catalog.Snapshot.Count, catalog.Patterns.Count, catalog.Skipped, catalog.Unsupported.Count,
+                    catalog.Snapshot.BuiltAt, unsupported));
+            })
+            .WithTags("Detection rules")
+            .WithSummary("The live indicator set: compiled, evaluated and skipped counts, and the indicators left out because their pattern needs several events, with the reason (those the caller may see).");
         return api;
     }
 
