@@ -32,6 +32,7 @@ builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastruc
 builder.Services.AddHostedService<DetectionWorker>();
 builder.Services.AddHostedService<IndicatorRefresher>();
 builder.Services.AddSingleton<IngestListeners>();
+builder.Services.AddSingleton<SensorRequestGate>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestListeners>());
 var ledgerOptions = builder.Configuration.GetSection(LedgerOptions.Section).Get<LedgerOptions>() ?? new LedgerOptions();
 builder.Services.AddMusubiInfrastructure(
@@ -104,6 +105,7 @@ api.MapNotificationsApi();
 api.MapIntelligenceApi();
 api.MapSensorsApi();
 api.MapAlertsApi();
+api.MapRuleSetsApi();
 app.MapIngestApi();
 api.MapLedgerApi();
 app.MapTaxiiApi();

@@ -153,15 +153,38 @@ public sealed class IndicatorPipelineTests(PostgresServer postgres)
         var control = $"indicator--{Guid.NewGuid()}";
         var compound = $"indicator--{Guid.NewGuid()}";
         var expired = $"indicator--{Guid.NewGuid()}";
+        var followedBy = $"indicator--{Guid.NewGuid()}";
+        var repeats = $"indicator--{Guid.NewGuid()}";
+        var within = $"indicator--{Guid.NewGuid()}";
         await PublishAsync(w.AnalystP, $"tlp=amber&community={w.Community}",
             Indicator(plain, "[ipv4-addr:value = '203.0.113.77']"),
             Indicator(control, "[domain-name:value = 'control.example']"),
             Indicator(compound, "[network-traffic:dst_ref.value = '203.0.113.90' AND network-traffic:dst_port = 4444]"),
-            Indicator(expired, "[ipv4-addr:value = '203.0.113.66']", validUntil: "2020-01-01T00:00:00Z"));
+            Indicator(expired, "[ipv4-addr:value = '203.0.113.66']", validUntil: "2020-01-01T00:00:00Z"),
+            Indicator(followedBy, "[ipv4-addr:value = '203.0.113.91'] FOLLOWEDBY [ipv4-addr:value = '203.0.113.92']"),
+            Indicator(within, "([ipv4-addr:value = '203.0.113.95'] OR [domain-name:value = 'within.example']) WITHIN 60 SECONDS"));
+        await PublishAsync(w.AnalystP, "tlp=clear", Indicator(repeats, "[ipv4-addr:value = '203.0.113.93'] REPEATS 3 TIMES"));
         await WaitForIndicatorAsync(w, control, present: true);
+        await WaitForIndicatorAsync(w, repeats, present: true);
         var catalog = w.Server.Services.GetRequiredService<StoreIndicators>().Current;
         Assert.False(catalog.Markings.ContainsKey(expired));
         Assert.Contains(catalog.Patterns, p => p.IndicatorId == compound);
+
+        // Patterns that need several events are left out with a reason, never evaluated on one event; a WITHIN around
+        // a one-observation expression is evaluated.
+        Assert.DoesNotContain(catalog.Patterns, p => p.IndicatorId == followedBy || p.IndicatorId == repeats);
+        Assert.Contains(catalog.Patterns, p => p.IndicatorId == within);
+        Assert.Contains("FOLLOWEDBY", Assert.Single(catalog.Unsupported, u => u.IndicatorId == followedBy).Reason, StringComparison.Ordinal);
+        Assert.Contains("REPEATS 3 TIMES", Assert.Single(catalog.Unsupported, u => u.IndicatorId == repeats).Reason, StringComparison.Ordinal);
+
+        // The status shows the platform administrator the counts, and only the left-out indicators it may see (the
+        // TLP:CLEAR one, not the trust group's).
+        var status = await MusubiServer.ReadAsync<JsonElement>(await w.Admin.GetAsync("/api/v1/detection/indicator-status", Ct));
+        Assert.Equal(2, status.GetProperty("unsupportedCount").GetInt32());
+        var shown = Assert.Single(status.GetProperty("unsupported").EnumerateArray());
+        Assert.Equal(repeats, shown.GetProperty("indicatorId").GetString());
+        Assert.Contains("REPEATS", shown.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await w.AnalystA.GetAsync("/api/v1/detection/indicator-status", Ct)).StatusCode);
 
         // B is outside the trust group: the same traffic raises nothing for B.
         await IngestAsync(w, w.SensorB, """{"host":"b1","src_ip":"198.51.100.5","dst_ip":"203.0.113.77","dst_port":443}""",
@@ -178,7 +201,16 @@ public sealed class IndicatorPipelineTests(PostgresServer postgres)
         var hit = Assert.Single(alerts, a => a.SourceId == plain);
         Assert.Equal((w.OrgA, "indicator", 1), (hit.OrganisationId, hit.Kind, hit.Count));
         Assert.Contains("203.0.113.77", hit.Evidence, StringComparison.Ordinal);
-        Assert.Equal(1, Assert.Single(alerts, a => a.SourceId == compound).Count);
+        var compoundAlert = Assert.Single(alerts, a => a.SourceId == compound);
+        Assert.Equal(1, compoundAlert.Count);
+
+        // The evidence names the event fields that satisfied each comparison of the pattern.
+        var matchedFields = JsonDocument.Parse(compoundAlert.Evidence).RootElement.GetProperty("matchedFields").EnumerateArray()
+            .Select(f => (f.GetProperty("field").GetString(), f.GetProperty("value").GetString(), f.GetProperty("comparison").GetString()))
+            .OrderBy(f => f.Item1, StringComparer.Ordinal).ToList();
+        Assert.Equal(
+            [("dst_endpoint.ip", "203.0.113.90", "network-traffic:dst_ref.value = '203.0.113.90'"), ("dst_endpoint.port", "4444", "network-traffic:dst_port = 4444")],
+            matchedFields);
         Assert.DoesNotContain(alerts, a => a.SourceId == expired);
 
         // The match went back to the store as A's sighting: the producer sees it, so does A; B (outside) does not.

@@ -156,4 +156,142 @@ public sealed class IngestTlsAndOverloadTests
         using var again = await Send("{\"a\":4}\n");
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
     }
+
+    [Fact]
+    public async Task A_tcp_listener_stops_reading_while_its_buffer_is_full_so_the_sender_blocks_and_memory_stays_bounded()
+    {
+        const int buffer = 50;
+        const long maxBacklog = 20;
+        await using var server = await MusubiServer.StartAsync(DatabaseProvider.Sqlite, settings: new Dictionary<string, string>
+        {
+            ["Musubi:Ingest:MaxBacklog"] = maxBacklog.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Musubi:Ingest:RetryAfterSeconds"] = "1",
+            ["Musubi:Ingest:ListenerBuffer"] = buffer.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // No worker: nothing drains the queue, so the listener's consumer is stuck behind the backlog bound.
+            ["Musubi:Detection:Enabled"] = "false",
+            ["Musubi:Ingest:Listeners:0:Protocol"] = "tcp",
+            ["Musubi:Ingest:Listeners:0:Port"] = "0",
+            ["Musubi:Ingest:Listeners:0:Format"] = "syslog",
+            ["Musubi:Ingest:Listeners:0:Sensor"] = "flood",
+        });
+        using var admin = await server.SignInAsync("admin", MusubiServer.AdminPassword);
+        var org = await Principals.CreateOrgAsync(admin, "Flooding org", "192.0.2.0/24");
+        (await admin.PostAsJsonAsync("/api/v1/sensors", new SensorInput(org.Id, "flood"), Principals.Json, Ct)).EnsureSuccessStatusCode();
+        var listeners = server.Services.GetRequiredService<IngestListeners>();
+        await listeners.Ready;
+        var queue = server.Services.GetRequiredService<Musubi.Core.Queueing.IWorkQueue>();
+
+        // 64 MiB of syslog lines: far more than the socket buffers of both ends, the reader's 64 KiB and the
+        // listener's 50 events can hold, so the sender can only finish if the server keeps reading.
+        const long total = 64L * 1024 * 1024;
+        long sent = 0;
+        using var client = new TcpClient();
+        await client.ConnectAsync(listeners.Bound.Single(b => b.Protocol == "tcp").EndPoint, Ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var writer = Task.Run(async () =>
+        {
+            var line = Encoding.ASCII.GetBytes("<13>Nov 25 10:00:00 gw app: " + new string('x', 100) + "\n");
+            var chunk = new byte[line.Length * 512];
+            for (var i = 0; i < 512; i++)
+            {
+                line.CopyTo(chunk, i * line.Length);
+            }
+
+            var stream = client.GetStream();
+            while (Interlocked.Read(ref sent) < total)
+            {
+                await stream.WriteAsync(chunk, stop.Token);
+                Interlocked.Add(ref sent, chunk.Length);
+            }
+        }, Ct);
+
+        // The queue reaches its bound, then the listener's buffer fills up to its capacity and stays there.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        long backlog;
+        while ((backlog = await queue.BacklogAsync(EventIngestor.Topic, Ct)) < maxBacklog || listeners.Buffered != buffer)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"gave up waiting for the queue at its bound and the listener buffer full (backlog {backlog}, buffered {listeners.Buffered})");
+            await Task.Delay(50, Ct);
+        }
+
+        Assert.InRange(backlog, maxBacklog, maxBacklog + 500); // the bound, overshot by at most one listener batch
+        // The sender stops making progress: the same count of bytes sent at two polls in a row.
+        long stalled = -1;
+        await WaitForAsync(() =>
+        {
+            var now = Interlocked.Read(ref sent);
+            var same = now == stalled;
+            stalled = now;
+            return same;
+        }, "the sender blocked");
+
+        // Blocked, not finished: most of the 64 MiB was never read, and nothing beyond the bounds is held.
+        Assert.False(writer.IsCompleted);
+        Assert.InRange(Interlocked.Read(ref sent), 1, total / 2);
+        Assert.Equal(buffer, listeners.Buffered);
+        Assert.Equal(backlog, await queue.BacklogAsync(EventIngestor.Topic, Ct));
+
+        // Once detection catches up (here: the queue drained and its bound lifted, as the socket buffers hold
+        // megabytes), the listener reads again and the sender moves on.
+        server.Services.GetRequiredService<IngestOptions>().MaxBacklog = long.MaxValue;
+        foreach (var m in await queue.LeaseAsync(EventIngestor.Topic, 10_000, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(5), Ct))
+        {
+            await queue.AckAsync(m, Ct);
+        }
+
+        await WaitForAsync(() => Interlocked.Read(ref sent) > stalled, "the sender writing again after the drain");
+        stop.Cancel();
+        client.Close();
+        await Assert.ThrowsAnyAsync<Exception>(() => writer);
+    }
+
+    [Fact]
+    public async Task Http_ingestion_answers_429_with_retry_after_to_a_sensor_with_too_many_requests_in_progress_and_others_go_on()
+    {
+        await using var server = await MusubiServer.StartAsync(DatabaseProvider.Sqlite, settings: new Dictionary<string, string>
+        {
+            ["Musubi:Ingest:MaxConcurrentRequestsPerSensor"] = "1",
+            ["Musubi:Ingest:RetryAfterSeconds"] = "7",
+        });
+        using var admin = await server.SignInAsync("admin", MusubiServer.AdminPassword);
+        var org = await Principals.CreateOrgAsync(admin, "Eager org", "192.0.2.0/24");
+        var eager = await MusubiServer.ReadAsync<CreatedSensor>(await admin.PostAsJsonAsync("/api/v1/sensors", new SensorInput(org.Id, "eager"), Principals.Json, Ct));
+        var calm = await MusubiServer.ReadAsync<CreatedSensor>(await admin.PostAsJsonAsync("/api/v1/sensors", new SensorInput(org.Id, "calm"), Principals.Json, Ct));
+        using var client = server.Anonymous();
+
+        HttpRequestMessage Request(string token, HttpContent content)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/ingest/events") { Content = content };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return request;
+        }
+
+        StringContent Lines() => new("{\"a\":1}\n", Encoding.UTF8, "application/x-ndjson");
+
+        // The eager sensor has its one request in progress (taken through the same gate the endpoint uses).
+        var gate = server.Services.GetRequiredService<SensorRequestGate>();
+        Assert.True(gate.TryEnter(eager.Sensor.Id, 1));
+        Assert.Equal(1, gate.InProgress(eager.Sensor.Id));
+
+        using (var refused = await client.SendAsync(Request(eager.Token, Lines()), Ct))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(7), refused.Headers.RetryAfter?.Delta);
+            Assert.Contains("in progress", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+
+        // Refused requests leave nothing behind, and another sensor is not held up.
+        Assert.Equal(1, gate.InProgress(eager.Sensor.Id));
+        using (var other = await client.SendAsync(Request(calm.Token, Lines()), Ct))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, other.StatusCode);
+        }
+
+        Assert.Equal(0, gate.InProgress(calm.Sensor.Id));
+        gate.Leave(eager.Sensor.Id);
+        Assert.Equal(0, gate.InProgress(eager.Sensor.Id));
+
+        using var after = await client.SendAsync(Request(eager.Token, Lines()), Ct);
+        Assert.Equal(HttpStatusCode.Accepted, after.StatusCode);
+    }
 }

@@ -1,43 +1,53 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Musubi.Detection.Indicators;
 
 /// <summary>
-/// Open-addressing map from a 64-bit key to an int, for IPv4 networks (key: prefix length in the high word, network
-/// in the low word). Linear probing over parallel arrays; <see cref="Empty"/> marks a free slot.
+/// Open-addressing map from an IPv4 network key (prefix length &lt;&lt; 32 | network: 38 bits) to an entry number
+/// (below 2^26). Key and value are packed into one 64-bit slot, so a probe is one memory read — one cache miss for an
+/// address that is not in the table, not two as with parallel key and value arrays. Linear probing;
+/// <see cref="Empty"/> marks a free slot.
 /// </summary>
 internal sealed class AddressTable
 {
+    /// <summary>The largest entry number a slot can hold.</summary>
+    public const int MaxValue = (1 << ValueBits) - 1;
+
+    private const int ValueBits = 26;
+    private const ulong ValueMask = (1UL << ValueBits) - 1;
     private const ulong Empty = ulong.MaxValue;
 
-    private ulong[] keys;
-    private int[] values;
+    private ulong[] slots;
     private int count;
 
     public AddressTable()
     {
-        keys = new ulong[64];
-        values = new int[64];
-        Array.Fill(keys, Empty);
+        slots = new ulong[64];
+        Array.Fill(slots, Empty);
     }
 
     public int Count => count;
 
-    public long ApproximateBytes => (keys.Length * 8L) + (values.Length * 4L);
+    public long ApproximateBytes => slots.Length * 8L;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Find(ulong key)
     {
-        var mask = keys.Length - 1;
+        var mask = slots.Length - 1;
         var i = (int)Mix(key) & mask;
+        ref var slot0 = ref MemoryMarshal.GetArrayDataReference(slots);
         while (true)
         {
-            var k = keys[i];
-            if (k == key)
-            {
-                return values[i];
-            }
-
-            if (k == Empty)
+            var slot = Unsafe.Add(ref slot0, i);
+            if (slot == Empty)
             {
                 return -1;
+            }
+
+            if (slot >> ValueBits == key)
+            {
+                return (int)(slot & ValueMask);
             }
 
             i = (i + 1) & mask;
@@ -47,41 +57,47 @@ internal sealed class AddressTable
     /// <summary>Stores <paramref name="value"/> for <paramref name="key"/>; returns the value it replaces, or -1.</summary>
     public int Exchange(ulong key, int value)
     {
-        var mask = keys.Length - 1;
-        var i = (int)Mix(key) & mask;
-        while (keys[i] != Empty)
+        if ((uint)value > MaxValue || key >> (64 - ValueBits) != 0)
         {
-            if (keys[i] == key)
+            throw new ArgumentOutOfRangeException(nameof(value), "The IPv4 table holds at most 2^26 entries of 38-bit keys.");
+        }
+
+        var mask = slots.Length - 1;
+        var i = (int)Mix(key) & mask;
+        while (slots[i] != Empty)
+        {
+            if (slots[i] >> ValueBits == key)
             {
-                var previous = values[i];
-                values[i] = value;
+                var previous = (int)(slots[i] & ValueMask);
+                slots[i] = (key << ValueBits) | (uint)value;
                 return previous;
             }
 
             i = (i + 1) & mask;
         }
 
-        if ((count + 1) * 2 > keys.Length)
+        if ((count + 1) * 2 > slots.Length)
         {
             Grow();
         }
 
-        Place(key, value);
+        Place((key << ValueBits) | (uint)value);
         count++;
         return -1;
     }
 
     public void ForEachKey(Action<ulong> action)
     {
-        foreach (var key in keys)
+        foreach (var slot in slots)
         {
-            if (key != Empty)
+            if (slot != Empty)
             {
-                action(key);
+                action(slot >> ValueBits);
             }
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Mix(ulong key)
     {
         key ^= key >> 33;
@@ -90,31 +106,28 @@ internal sealed class AddressTable
         return key;
     }
 
-    private void Place(ulong key, int value)
+    private void Place(ulong slot)
     {
-        var mask = keys.Length - 1;
-        var i = (int)Mix(key) & mask;
-        while (keys[i] != Empty)
+        var mask = slots.Length - 1;
+        var i = (int)Mix(slot >> ValueBits) & mask;
+        while (slots[i] != Empty)
         {
             i = (i + 1) & mask;
         }
 
-        keys[i] = key;
-        values[i] = value;
+        slots[i] = slot;
     }
 
     private void Grow()
     {
-        var oldKeys = keys;
-        var oldValues = values;
-        keys = new ulong[oldKeys.Length * 2];
-        values = new int[oldKeys.Length * 2];
-        Array.Fill(keys, Empty);
-        for (var i = 0; i < oldKeys.Length; i++)
+        var old = slots;
+        slots = new ulong[old.Length * 2];
+        Array.Fill(slots, Empty);
+        foreach (var slot in old)
         {
-            if (oldKeys[i] != Empty)
+            if (slot != Empty)
             {
-                Place(oldKeys[i], oldValues[i]);
+                Place(slot);
             }
         }
     }

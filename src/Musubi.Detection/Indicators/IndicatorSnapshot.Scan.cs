@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -26,6 +27,7 @@ public sealed partial class IndicatorSnapshot
     public bool Scan(ReadOnlySpan<byte> json, List<IndicatorHit> hits) => Scan(json, hits, DateTimeOffset.UtcNow.UtcTicks);
 
     /// <inheritdoc cref="Scan(ReadOnlySpan{byte}, List{IndicatorHit})"/>
+    [SkipLocalsInit]
     public bool Scan(ReadOnlySpan<byte> json, List<IndicatorHit> hits, long nowTicks)
     {
         var reader = new Utf8JsonReader(json, ReaderOptions);
@@ -118,6 +120,7 @@ public sealed partial class IndicatorSnapshot
     }
 
     /// <summary>The comparisons for one value; carries where the value is, for the hits.</summary>
+    [SkipLocalsInit]
     private ref struct Probe(IndicatorSnapshot snapshot, List<IndicatorHit> hits, long nowTicks)
     {
         public int NameOffset;
@@ -230,7 +233,7 @@ public sealed partial class IndicatorSnapshot
         private void Ipv4(uint address)
         {
             var buckets = snapshot.ipv4Lengths;
-            if (buckets is null)
+            if (buckets is null || (snapshot.ipv4Any8[address >> 30] & (1UL << (int)((address >> 24) & 63))) == 0)
             {
                 return;
             }

@@ -24,6 +24,10 @@ public sealed partial class IndicatorSnapshot
     private readonly AddressTable ipv4 = new();
     private ulong[]? ipv4Lengths;
 
+    // A bit per /8 in which any IPv4 network lies: four longs, always in the first-level cache, so an address of an
+    // empty /8 (private space, mostly) is ruled out without touching the 512 KB per-/16 array.
+    private readonly ulong[] ipv4Any8 = new ulong[4];
+
     // IPv6: one dictionary per prefix length that occurs, longest first.
     private readonly Dictionary<int, Dictionary<UInt128, int>> ipv6ByLength = [];
     private (int Length, Dictionary<UInt128, int> Table)[] ipv6 = [];
@@ -59,7 +63,7 @@ public sealed partial class IndicatorSnapshot
     /// </summary>
     public long ApproximateBytes =>
         ids.ApproximateBytes + values.ApproximateBytes + kinds.Length + confidences.Length + (validUntil.Length * 8L) + (next.Length * 4L)
-        + ipv4.ApproximateBytes + (ipv4Lengths?.Length * 8L ?? 0) + ipv6ByLength.Values.Sum(d => d.Count * 40L)
+        + ipv4.ApproximateBytes + (ipv4Lengths?.Length * 8L ?? 0) + 32 + ipv6ByLength.Values.Sum(d => d.Count * 40L)
         + hashes.ApproximateBytes + domains.ApproximateBytes + urls.ApproximateBytes + emails.ApproximateBytes;
 
     /// <summary>
@@ -332,6 +336,7 @@ public sealed partial class IndicatorSnapshot
                 for (var b = bucket; b < bucket + span; b++)
                 {
                     ipv4Lengths[b] |= 1UL << length;
+                    ipv4Any8[b >> 14] |= 1UL << (int)((b >> 8) & 63);
                 }
             });
         }

@@ -264,7 +264,7 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
         List<(Guid, Guid?, DateTimeOffset, AlertCandidate)> output)
     {
         var now = time.GetUtcNow();
-        var observation = StixIndicatorTranslation.Observation(ocsf, at);
+        var observation = StixIndicatorTranslation.Observation(ocsf, at, out var origins);
         if (observation.Objects.Count == 0)
         {
             return;
@@ -294,10 +294,106 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
                     new
                     {
                         indicator = new { id = p.IndicatorId, kind = "stix-pattern", value = p.Pattern.Text, confidence = p.Confidence, validUntil = p.ValidUntil },
-                        matchedFields = Array.Empty<object>(),
+                        matchedFields = PatternFields(p.Pattern, observation, origins),
                         @event = ocsf,
                     })));
             }
+        }
+    }
+
+    /// <summary>
+    /// Which event fields satisfied which comparisons of a pattern that matched: every comparison of the pattern that
+    /// holds on the event's observation, and for each object of its type it holds on alone, the OCSF field and value
+    /// the object's property came from (<c>*_ref</c> steps followed to the referenced object).
+    /// </summary>
+    internal static List<PatternFieldMatch> PatternFields(Musubi.Stix.Patterning.StixPattern pattern, Musubi.Stix.Patterning.StixObservation observation,
+        IReadOnlyDictionary<string, Dictionary<string, ObservedField>> origins)
+    {
+        var result = new List<PatternFieldMatch>();
+        var comparisons = new List<Musubi.Stix.Patterning.Comparison>();
+        Leaves(pattern.Root, comparisons);
+        var byId = observation.Objects.Where(o => o.TryGetProperty("id", out _)).ToDictionary(o => o.GetProperty("id").GetString()!, StringComparer.Ordinal);
+        foreach (var comparison in comparisons.DistinctBy(c => c.ToString()))
+        {
+            if (!Musubi.Stix.Patterning.PatternEvaluator.MatchesObservation(comparison, observation))
+            {
+                continue;
+            }
+
+            var type = comparison.Path.ObjectType;
+            var others = observation.Objects.Where(o => !IsType(o, type)).ToList();
+            foreach (var candidate in observation.Objects.Where(o => IsType(o, type)))
+            {
+                var alone = new Musubi.Stix.Patterning.StixObservation(observation.Time, [candidate, .. others]);
+                if (!Musubi.Stix.Patterning.PatternEvaluator.MatchesObservation(comparison, alone))
+                {
+                    continue;
+                }
+
+                var origin = Origin(candidate, comparison.Path.Steps, byId, origins);
+                result.Add(new PatternFieldMatch(origin?.Field ?? comparison.Path.ToString(), origin?.Value ?? "", comparison.ToString(), comparison.Path.ToString()));
+            }
+        }
+
+        return result;
+
+        static bool IsType(System.Text.Json.JsonElement o, string type) =>
+            o.TryGetProperty("type", out var t) && t.ValueKind == System.Text.Json.JsonValueKind.String && t.GetString() == type;
+    }
+
+    private static ObservedField? Origin(System.Text.Json.JsonElement root, IReadOnlyList<Musubi.Stix.Patterning.PathStep> steps,
+        Dictionary<string, System.Text.Json.JsonElement> byId, IReadOnlyDictionary<string, Dictionary<string, ObservedField>> origins)
+    {
+        var current = root;
+        for (var i = 0; i < steps.Count; i++)
+        {
+            if (steps[i] is not Musubi.Stix.Patterning.PropertyStep { Name: var name } || !current.TryGetProperty("id", out var idElement)
+                || !origins.TryGetValue(idElement.GetString() ?? "", out var map))
+            {
+                return null;
+            }
+
+            if (name.EndsWith("_ref", StringComparison.Ordinal) && i + 1 < steps.Count && current.TryGetProperty(name, out var target)
+                && target.GetString() is { } targetId && byId.TryGetValue(targetId, out var referenced))
+            {
+                current = referenced;
+                continue;
+            }
+
+            return map.GetValueOrDefault(name);
+        }
+
+        return null;
+    }
+
+    private static void Leaves(Musubi.Stix.Patterning.PatternExpression e, List<Musubi.Stix.Patterning.Comparison> into)
+    {
+        switch (e)
+        {
+            case Musubi.Stix.Patterning.ObservationExpression o:
+                Leaves(o.Comparison, into);
+                break;
+            case Musubi.Stix.Patterning.ObservationBinary b:
+                Leaves(b.Left, into);
+                Leaves(b.Right, into);
+                break;
+            case Musubi.Stix.Patterning.QualifiedExpression q:
+                Leaves(q.Inner, into);
+                break;
+        }
+    }
+
+    private static void Leaves(Musubi.Stix.Patterning.ComparisonExpression e, List<Musubi.Stix.Patterning.Comparison> into)
+    {
+        switch (e)
+        {
+            case Musubi.Stix.Patterning.ComparisonBinary b:
+                Leaves(b.Left, into);
+                Leaves(b.Right, into);
+                break;
+            case Musubi.Stix.Patterning.Comparison c:
+                into.Add(c);
+                break;
         }
     }
 
@@ -369,3 +465,6 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
 
     private static string Truncate(string text, int max) => text.Length > max ? text[..max] : text;
 }
+
+/// <summary>An event field that satisfied one comparison of a STIX pattern: the field, its value, the comparison and its STIX path.</summary>
+public sealed record PatternFieldMatch(string Field, string Value, string Comparison, string Path);

@@ -11,6 +11,12 @@ public sealed class IngestOptions
     /// <summary>What a refused HTTP sender is told to wait (Retry-After).</summary>
     public int RetryAfterSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// HTTP ingestion requests one sensor may have in progress at once; one more is answered 429 with Retry-After
+    /// (each request may hold up to <see cref="MaxBodyBytes"/> in memory, so this bounds a sensor's share).
+    /// </summary>
+    public int MaxConcurrentRequestsPerSensor { get; set; } = 4;
+
     /// <summary>Largest HTTP ingestion body.</summary>
     public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;
 

@@ -59,6 +59,14 @@ public sealed class SigmaRuleService(MusubiDbContext db, AuditTrail audit, TimeP
         return sets.Select(Summary).ToList();
     }
 
+    public async Task<RuleSetSummary> GetAsync(Actor actor, Guid id, CancellationToken ct)
+    {
+        await RequireAsync(actor, ct);
+        var set = await db.Set<SigmaRuleSetEntity>().AsNoTracking().Include(s => s.Rules).Include(s => s.Targets).FirstOrDefaultAsync(s => s.Id == id, ct)
+            ?? throw new NotFoundException("rule set", id.ToString());
+        return Summary(set);
+    }
+
     /// <summary>Stores a rule set from a YAML file or a zip of YAML files; it starts disabled.</summary>
     public async Task<RuleSetSummary> UploadAsync(Actor actor, string name, string fileName, byte[] content, CancellationToken ct)
     {

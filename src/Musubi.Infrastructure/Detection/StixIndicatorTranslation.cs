@@ -90,15 +90,66 @@ public static class StixIndicatorTranslation
     /// <c>command_line</c>, <c>pid</c>) and file (<c>file</c> with <c>name</c> and <c>hashes</c>), and the connection
     /// (<c>network-traffic</c> with <c>src_ref</c>, <c>dst_ref</c>, ports).
     /// </summary>
-    public static StixObservation Observation(JsonElement ocsf, DateTimeOffset at)
+    /// <summary>
+    /// Why a pattern cannot be evaluated on one event at a time, or null when it can. Detection evaluates each event as
+    /// one observation, so a pattern that needs two or more observations — <c>AND</c> or <c>FOLLOWEDBY</c> between
+    /// observation expressions, <c>REPEATS n</c> with n &gt; 1 — could never match: such indicators are left out of the
+    /// detection set with this reason instead of being silently mis-evaluated. <c>OR</c> between observations,
+    /// <c>WITHIN</c> around a one-observation expression and <c>START … STOP</c> are evaluated on the event.
+    /// </summary>
+    public static string? CrossEventReason(StixPattern pattern) => CrossEventReason(pattern.Root);
+
+    private static string? CrossEventReason(PatternExpression e) => e switch
+    {
+        ObservationBinary { Operator: ObservationOperator.FollowedBy } =>
+            "FOLLOWEDBY needs two observations in order; detection evaluates one event at a time (no window across events)",
+        ObservationBinary { Operator: ObservationOperator.And } =>
+            "AND between observation expressions needs two observations; detection evaluates one event at a time (no window across events)",
+        ObservationBinary b => CrossEventReason(b.Left) ?? CrossEventReason(b.Right),
+        QualifiedExpression { Qualifier: RepeatsQualifier { Times: > 1 } r } =>
+            $"REPEATS {r.Times} TIMES needs {r.Times} observations; detection evaluates one event at a time (no window across events)",
+        QualifiedExpression q => CrossEventReason(q.Inner),
+        _ => null,
+    };
+
+    public static StixObservation Observation(JsonElement ocsf, DateTimeOffset at) => Observation(ocsf, at, out _);
+
+    /// <summary>
+    /// As <see cref="Observation(JsonElement, DateTimeOffset)"/>, and where each object's properties came from: object
+    /// id → STIX property → the OCSF field and its value (a <c>*_ref</c> property points at the referenced address's
+    /// field), for naming the event fields that satisfied a pattern's comparisons.
+    /// </summary>
+    public static StixObservation Observation(JsonElement ocsf, DateTimeOffset at, out IReadOnlyDictionary<string, Dictionary<string, ObservedField>> origins)
     {
         var objects = new List<Dictionary<string, object?>>();
-        string? Add(Dictionary<string, object?> o)
+        var from = new Dictionary<string, Dictionary<string, ObservedField>>(StringComparer.Ordinal);
+        origins = from;
+        string? Add(Dictionary<string, object?> o, params (string Property, string Field)[] fields)
         {
             var id = $"{o["type"]}--{Guid.NewGuid()}";
             o["id"] = id;
             objects.Add(o);
+            var map = new Dictionary<string, ObservedField>(StringComparer.Ordinal);
+            foreach (var (property, field) in fields)
+            {
+                if (o.TryGetValue(property, out var value) && value is not null)
+                {
+                    map[property] = new ObservedField(field, value is Dictionary<string, string> d
+                        ? string.Join(", ", d.Select(kv => $"{kv.Key}={kv.Value}"))
+                        : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "");
+                }
+            }
+
+            from[id] = map;
             return id;
+        }
+
+        void Refer(string id, string property, string? target)
+        {
+            if (target is not null && from.TryGetValue(target, out var t) && t.TryGetValue("value", out var f))
+            {
+                from[id][property] = f;
+            }
         }
 
         string? Address(string endpoint, out int? port, out string? host)
@@ -122,7 +173,7 @@ public static class StixIndicatorTranslation
 
             if (e.TryGetProperty("ip", out var ip) && ip.GetString() is { Length: > 0 } address)
             {
-                return Add(new() { ["type"] = address.Contains(':', StringComparison.Ordinal) ? "ipv6-addr" : "ipv4-addr", ["value"] = address });
+                return Add(new() { ["type"] = address.Contains(':', StringComparison.Ordinal) ? "ipv6-addr" : "ipv4-addr", ["value"] = address }, ("value", endpoint + ".ip"));
             }
 
             return null;
@@ -153,25 +204,27 @@ public static class StixIndicatorTranslation
                 traffic["dst_port"] = dp;
             }
 
-            Add(traffic);
+            var trafficId = Add(traffic, ("src_port", "src_endpoint.port"), ("dst_port", "dst_endpoint.port"))!;
+            Refer(trafficId, "src_ref", src);
+            Refer(trafficId, "dst_ref", dst);
         }
 
-        foreach (var name in new[] { srcHost, dstHost, Text(ocsf, "query", "hostname") })
+        foreach (var (name, field) in new[] { (srcHost, "src_endpoint.hostname"), (dstHost, "dst_endpoint.hostname"), (Text(ocsf, "query", "hostname"), "query.hostname") })
         {
             if (name is { Length: > 0 })
             {
-                Add(new() { ["type"] = "domain-name", ["value"] = name });
+                Add(new() { ["type"] = "domain-name", ["value"] = name }, ("value", field));
             }
         }
 
         if (ocsf.TryGetProperty("http_request", out var http) && http.TryGetProperty("url", out var url) && Text(url, "url_string") is { } u)
         {
-            Add(new() { ["type"] = "url", ["value"] = u });
+            Add(new() { ["type"] = "url", ["value"] = u }, ("value", "http_request.url.url_string"));
         }
 
         if (Text(ocsf, "user", "name") is { } user)
         {
-            Add(new() { ["type"] = "user-account", ["account_login"] = user, ["user_id"] = user });
+            Add(new() { ["type"] = "user-account", ["account_login"] = user, ["user_id"] = user }, ("account_login", "user.name"), ("user_id", "user.name"));
         }
 
         if (ocsf.TryGetProperty("process", out var process) && process.ValueKind == JsonValueKind.Object)
@@ -209,10 +262,10 @@ public static class StixIndicatorTranslation
                     f["hashes"] = map;
                 }
 
-                p["image_ref"] = Add(f);
+                p["image_ref"] = Add(f, ("name", "process.file.name"), ("hashes", "process.file.hashes"));
             }
 
-            Add(p);
+            Add(p, ("command_line", "process.cmd_line"), ("pid", "process.pid"));
         }
 
         var json = JsonSerializer.SerializeToElement(objects);
@@ -232,3 +285,6 @@ public static class StixIndicatorTranslation
         return e.ValueKind == JsonValueKind.String && e.GetString() is { Length: > 0 } s ? s : null;
     }
 }
+
+/// <summary>An event field (OCSF path) and its value, as a STIX observation property was built from it.</summary>
+public sealed record ObservedField(string Field, string Value);

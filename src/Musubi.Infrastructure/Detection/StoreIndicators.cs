@@ -14,6 +14,9 @@ namespace Musubi.Infrastructure.Detection;
 /// <summary>An indicator whose pattern is more than plain comparisons: evaluated with the STIX pattern evaluator.</summary>
 public sealed record PatternIndicator(string IndicatorId, StixPattern Pattern, int? Confidence, DateTimeOffset? ValidUntil);
 
+/// <summary>An indicator left out of detection because its pattern cannot be evaluated on one event, with the reason.</summary>
+public sealed record UnsupportedIndicator(string IndicatorId, string Pattern, string Reason);
+
 /// <summary>
 /// The live indicator set as one immutable value: the compiled matcher snapshot (plain comparisons), the indicators
 /// that need the pattern evaluator, and each indicator's access marking (who it may be applied for). Swapped whole, so
@@ -25,7 +28,8 @@ public sealed class IndicatorCatalog(
     IReadOnlyList<PatternIndicator> patterns,
     long token,
     DateTimeOffset? nextExpiry,
-    int skipped)
+    int skipped,
+    IReadOnlyList<UnsupportedIndicator>? unsupported = null)
 {
     public static IndicatorCatalog Empty { get; } = new(IndicatorSnapshot.Empty, new Dictionary<string, ObjectMarking>(), [], -1, null, 0);
 
@@ -43,6 +47,9 @@ public sealed class IndicatorCatalog(
 
     /// <summary>Indicators left out: not STIX patterns, unparsable, or already expired.</summary>
     public int Skipped { get; } = skipped;
+
+    /// <summary>Indicators left out because their pattern needs several events (<see cref="StixIndicatorTranslation.CrossEventReason"/>).</summary>
+    public IReadOnlyList<UnsupportedIndicator> Unsupported { get; } = unsupported ?? [];
 
     /// <summary>
     /// May this indicator be applied to events of an organisation seen as <paramref name="organisation"/>? The access
@@ -87,8 +94,8 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
             var catalog = await BuildAsync(db, token, now, ct);
             matcher.Replace(catalog.Snapshot);
             Volatile.Write(ref current, catalog);
-            log.LogInformation("detection: indicator set rebuilt: {Plain} compiled, {Patterns} through the pattern evaluator, {Skipped} skipped",
-                catalog.Snapshot.Count, catalog.Patterns.Count, catalog.Skipped);
+            log.LogInformation("detection: indicator set rebuilt: {Plain} compiled, {Patterns} through the pattern evaluator, {Skipped} skipped, {Unsupported} left out (patterns across events)",
+                catalog.Snapshot.Count, catalog.Patterns.Count, catalog.Skipped, catalog.Unsupported.Count);
             return true;
         }
         finally
@@ -104,6 +111,7 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
         var markings = new Dictionary<string, ObjectMarking>(StringComparer.Ordinal);
         DateTimeOffset? nextExpiry = null;
         var skipped = 0;
+        var unsupported = new List<UnsupportedIndicator>();
         var rows = db.StixObjects.AsNoTracking().Include(x => x.Terms)
             .Where(x => x.Type == "indicator" && x.IsLatest && !x.Revoked && x.Id <= token)
             .OrderBy(x => x.Id)
@@ -121,6 +129,10 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
             {
                 records.AddRange(plain.Select(p => new IndicatorRecord(p.Kind, p.Value, row.StixId, confidence, validUntil)));
             }
+            else if (StixIndicatorTranslation.CrossEventReason(pattern!) is { } reason)
+            {
+                unsupported.Add(new UnsupportedIndicator(row.StixId, pattern!.Text, reason));
+            }
             else
             {
                 patterns.Add(new PatternIndicator(row.StixId, pattern!, confidence, validUntil));
@@ -134,7 +146,7 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
         }
 
         var snapshot = IndicatorSnapshot.Build(records, now);
-        return new IndicatorCatalog(snapshot, markings, patterns, token, nextExpiry, skipped);
+        return new IndicatorCatalog(snapshot, markings, patterns, token, nextExpiry, skipped, unsupported);
     }
 
     private static bool TryRead(string raw, out StixPattern? pattern, out int? confidence, out DateTimeOffset? validUntil)

@@ -10,10 +10,13 @@ namespace Musubi.Server.Ingestion;
 /// (<c>Authorization: Bearer mss_…</c>; user tokens and sessions are refused). Body: JSON lines (or syslog / CEF lines
 /// with <c>?format=</c>), at most <see cref="IngestOptions.MaxBodyBytes"/> and <see cref="IngestOptions.MaxLinesPerRequest"/>.
 /// 202 once every good line is durable on the queue, with counts and the first bad lines; 401 without a valid sensor
-/// token; 400 for an unknown format; 413 over a limit; 503 with Retry-After while detection is behind.
+/// token; 400 for an unknown format; 413 over a limit; 429 with Retry-After when the sensor already has
+/// <see cref="IngestOptions.MaxConcurrentRequestsPerSensor"/> requests in progress (that sender is too fast); 503 with
+/// Retry-After while detection is behind (the whole server is).
 /// </summary>
 public static class IngestApi
 {
+
     public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/ingest/events", HandleAsync)
@@ -25,7 +28,7 @@ public static class IngestApi
         return app;
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext http, SensorService sensors, EventIngestor ingestor, IngestOptions options, string? format, CancellationToken ct)
+    private static async Task<IResult> HandleAsync(HttpContext http, SensorService sensors, EventIngestor ingestor, IngestOptions options, SensorRequestGate gate, string? format, CancellationToken ct)
     {
         var header = http.Request.Headers.Authorization.ToString();
         var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
@@ -40,6 +43,26 @@ public static class IngestApi
         {
             return TypedResults.Problem($"unknown format '{format}': use jsonl, syslog or cef", statusCode: StatusCodes.Status400BadRequest, title: "Bad request");
         }
+
+        if (!gate.TryEnter(sensor.Id, options.MaxConcurrentRequestsPerSensor))
+        {
+            http.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem($"sensor '{sensor.Name}' already has {options.MaxConcurrentRequestsPerSensor} requests in progress; send one at a time or wait",
+                statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests");
+        }
+
+        try
+        {
+            return await AcceptAsync(http, ingestor, options, sensor, ingestFormat, ct);
+        }
+        finally
+        {
+            gate.Leave(sensor.Id);
+        }
+    }
+
+    private static async Task<IResult> AcceptAsync(HttpContext http, EventIngestor ingestor, IngestOptions options, SensorIdentity sensor, IngestFormat ingestFormat, CancellationToken ct)
+    {
 
         try
         {
@@ -120,5 +143,51 @@ public static class IngestApi
         }
 
         return lines;
+    }
+}
+
+/// <summary>HTTP ingestion requests in progress per sensor, for the 429 bound (<see cref="IngestOptions.MaxConcurrentRequestsPerSensor"/>).</summary>
+public sealed class SensorRequestGate
+{
+    private readonly Dictionary<Guid, int> inProgress = [];
+
+    /// <summary>Counts one more request of <paramref name="sensor"/> unless it already has <paramref name="max"/>.</summary>
+    public bool TryEnter(Guid sensor, int max)
+    {
+        lock (inProgress)
+        {
+            var n = inProgress.GetValueOrDefault(sensor);
+            if (n >= max)
+            {
+                return false;
+            }
+
+            inProgress[sensor] = n + 1;
+            return true;
+        }
+    }
+
+    public void Leave(Guid sensor)
+    {
+        lock (inProgress)
+        {
+            var n = inProgress.GetValueOrDefault(sensor) - 1;
+            if (n <= 0)
+            {
+                inProgress.Remove(sensor);
+            }
+            else
+            {
+                inProgress[sensor] = n;
+            }
+        }
+    }
+
+    public int InProgress(Guid sensor)
+    {
+        lock (inProgress)
+        {
+            return inProgress.GetValueOrDefault(sensor);
+        }
     }
 }

@@ -35,6 +35,20 @@ public sealed class IngestListeners(IngestOptions options, IServiceScopeFactory 
     /// <summary>UDP datagrams dropped because the listener's buffer was full.</summary>
     public long Dropped => Interlocked.Read(ref dropped);
 
+    private readonly List<ChannelReader<ReadOnlyMemory<byte>>> buffers = [];
+
+    /// <summary>Events held in the listeners' buffers now (each at most <see cref="IngestOptions.ListenerBuffer"/>).</summary>
+    public int Buffered
+    {
+        get
+        {
+            lock (buffers)
+            {
+                return buffers.Sum(b => b.Count);
+            }
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var tasks = new List<Task>();
@@ -54,6 +68,11 @@ public sealed class IngestListeners(IngestOptions options, IServiceScopeFactory 
                     FullMode = BoundedChannelFullMode.Wait,
                     SingleReader = true,
                 });
+                lock (buffers)
+                {
+                    buffers.Add(channel.Reader);
+                }
+
                 var protocol = config.Protocol.ToLowerInvariant();
                 IPEndPoint endPoint;
                 Task loop;

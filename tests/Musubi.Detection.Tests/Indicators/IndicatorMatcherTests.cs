@@ -378,4 +378,56 @@ public sealed class IndicatorMatcherTests
         Assert.InRange(after - before, 1, 300L * 1024 * 1024);
         TestContext.Current.TestOutputHelper?.WriteLine($"1M indicators: {snapshot.ApproximateBytes / 1048576.0:F1} MiB by array sizes, {(after - before) / 1048576.0:F1} MiB by heap growth");
     }
+
+    [Fact]
+    public void IPv4_networks_shorter_than_a_slash_8_and_at_slash_8_edges_match_exactly()
+    {
+        // The per-/8 summary must cover every /8 a short prefix spans, and nothing next to it.
+        var snapshot = Build(
+            (IndicatorKind.Ipv4, "64.0.0.0/6"),
+            (IndicatorKind.Ipv4, "100.255.255.255"),
+            (IndicatorKind.Ipv4, "0.0.0.0/1"));
+
+        Assert.Empty(ValueMatches(snapshot, "128.0.0.1"));
+        Assert.Equal(["0.0.0.0/1", "64.0.0.0/6"], ValueMatches(snapshot, "64.0.0.0"));
+        Assert.Equal(["0.0.0.0/1", "64.0.0.0/6"], ValueMatches(snapshot, "67.255.255.255"));
+        Assert.Equal(["0.0.0.0/1"], ValueMatches(snapshot, "68.0.0.0"));
+        Assert.Equal(["0.0.0.0/1"], ValueMatches(snapshot, "63.255.255.255"));
+        Assert.Equal(["0.0.0.0/1", "100.255.255.255"], ValueMatches(snapshot, "100.255.255.255"));
+        Assert.Equal(["0.0.0.0/1"], ValueMatches(snapshot, "100.255.255.254"));
+        Assert.Empty(ValueMatches(snapshot, "128.0.0.0"));
+        Assert.Empty(ValueMatches(snapshot, "255.255.255.255"));
+        Assert.Equal(["0.0.0.0/1", "64.0.0.0/6"], ValueMatches(snapshot, "::ffff:65.1.2.3"));
+    }
+
+    [Fact]
+    public void IPv4_lookups_agree_with_a_plain_scan_of_every_network()
+    {
+        // Random networks of every length against random addresses (and addresses inside the networks): the table,
+        // the per-/16 lengths and the per-/8 summary together must give exactly what testing each network gives.
+        var random = new Random(5);
+        var networks = new List<(uint Network, int Length)>();
+        for (var i = 0; i < 400; i++)
+        {
+            var length = i < 40 ? random.Next(1, 17) : random.Next(17, 33);
+            var network = length == 0 ? 0u : (uint)random.NextInt64(0, 1L << 32) & (uint)(0xFFFFFFFFUL << (32 - length));
+            networks.Add((network, length));
+        }
+
+        var snapshot = IndicatorSnapshot.Build(
+            networks.Select((n, i) => new IndicatorRecord(IndicatorKind.Ipv4, $"{Dotted(n.Network)}/{n.Length}", $"indicator--{i}", 50)), Now);
+        for (var i = 0; i < 3000; i++)
+        {
+            var address = i % 3 == 0
+                ? networks[random.Next(networks.Count)].Network | ((uint)random.NextInt64(0, 1L << 32) & 0xFF)
+                : (uint)random.NextInt64(0, 1L << 32);
+            var expected = networks
+                .Where(n => n.Length == 0 || (address & (uint)(0xFFFFFFFFUL << (32 - n.Length))) == n.Network)
+                .Select(n => $"{Dotted(n.Network)}/{n.Length}").Distinct().Order(StringComparer.Ordinal).ToArray();
+            var actual = ValueMatches(snapshot, Dotted(address)).Select(v => v.Contains('/') ? v : v + "/32").Distinct().ToArray();
+            Assert.Equal(expected, actual.Order(StringComparer.Ordinal).ToArray());
+        }
+
+        static string Dotted(uint a) => $"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}";
+    }
 }
