@@ -162,7 +162,7 @@ public sealed class StixPublisher(MusubiDbContext db, StixImporter importer, Int
         var bundle = new JsonObject { ["type"] = "bundle", ["id"] = $"bundle--{Guid.NewGuid()}", ["objects"] = new JsonArray(identity, copy) };
         // The copy is the national centre's object; the producer stays in its audience so it sees what was released.
         var options = new PublishOptions(tlp, [.. communities.Select(c => c.Id)],
-            [.. organisations.Select(o => o.Id).Append(producer.Id).Distinct()], DerivedFrom: latest.StixId);
+            [.. organisations.Select(o => o.Id).Append(producer.Id).Distinct()], DerivedFrom: new Derivation(copy["id"]!.GetValue<string>(), latest.StixId));
         var centreActor = new Actor(actor.UserId, actor.UserName, centre.Id, Role.Analyst, new HashSet<string> { Scopes.IntelRead, Scopes.IntelWrite });
         // Staged in this unit of work; the importer's transaction commits it with the copy.
         audit.Record(actor, "stix.publish-sanitised", "stix-object", latest.StixId, producer.Id, null, new

@@ -84,9 +84,9 @@ internal static class StixRows
             entity.Terms.Add(new StixTermEntity { Kind = StixTermKind.ScopeUser, Value = u.ToString() });
         }
 
-        if (options.DerivedFrom is { } original)
+        if (options.DerivedFrom is { } derivation && derivation.CopyId == entity.StixId)
         {
-            entity.Terms.Add(new StixTermEntity { Kind = StixTermKind.DerivedFrom, Value = original });
+            entity.Terms.Add(new StixTermEntity { Kind = StixTermKind.DerivedFrom, Value = derivation.OriginalId });
         }
     }
 
