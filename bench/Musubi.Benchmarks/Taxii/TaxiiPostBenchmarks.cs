@@ -26,7 +26,7 @@ public class TaxiiPostBenchmarks
     public const string PostgresVariable = "MUSUBI_BENCH_TAXII_PG";
     private const int Objects = 10_000;
     private string folder = null!;
-    private WebApplicationFactory<Program> factory = null!;
+    private WebApplicationFactory<Musubi.Server.Ui.Loc> factory = null!;
     private HttpClient client = null!;
     private byte[] envelope = null!;
 
@@ -35,7 +35,16 @@ public class TaxiiPostBenchmarks
     {
         folder = Directory.CreateTempSubdirectory("musubi-taxii-bench-").FullName;
         var pg = Environment.GetEnvironmentVariable(PostgresVariable);
-        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        // WebApplicationFactory looks for the server's content root beside a solution file; name it (static files, no .slnx walk).
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !Directory.Exists(Path.Combine(root.FullName, "src", "Musubi.Server")))
+        {
+            root = root.Parent;
+        }
+
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_MUSUBI_SERVER",
+            Path.Combine(root?.FullName ?? throw new InvalidOperationException("run from inside the repository"), "src", "Musubi.Server"));
+        factory = new WebApplicationFactory<Musubi.Server.Ui.Loc>().WithWebHostBuilder(b =>
         {
             b.UseSetting("Musubi:Database:Provider", pg is null ? "sqlite" : "postgres");
             b.UseSetting("Musubi:Database:ConnectionString", pg ?? $"Data Source={Path.Combine(folder, "musubi.db")}");
