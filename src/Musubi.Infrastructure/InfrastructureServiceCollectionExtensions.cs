@@ -52,6 +52,9 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<Intelligence.IntelligencePrincipals>();
         services.AddScoped<Intelligence.StixImporter>();
         services.AddScoped<Intelligence.StixReadService>();
+        services.AddScoped<Intelligence.StixPublisher>();
+        services.TryAddSingleton(new Intelligence.DecayOptions());
+        services.AddScoped<Detection.ManualSightingService>();
         services.AddScoped<Intelligence.MispImporter>();
         services.AddScoped<Intelligence.Taxii.TaxiiCollections>();
         services.AddScoped<Intelligence.Taxii.TaxiiService>();

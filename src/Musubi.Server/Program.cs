@@ -29,6 +29,7 @@ builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = Reques
 var dataDirectory = MusubiHost.DataDirectory(builder.Configuration);
 builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastructure.Detection.IngestOptions.Section).Get<Musubi.Infrastructure.Detection.IngestOptions>() ?? new());
 builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastructure.Detection.DetectionOptions.Section).Get<Musubi.Infrastructure.Detection.DetectionOptions>() ?? new());
+builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastructure.Intelligence.DecayOptions.Section).Get<Musubi.Infrastructure.Intelligence.DecayOptions>() ?? new());
 builder.Services.AddHostedService<DetectionWorker>();
 builder.Services.AddHostedService<IndicatorRefresher>();
 builder.Services.AddSingleton<IngestListeners>();

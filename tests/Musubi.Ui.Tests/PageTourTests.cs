@@ -17,7 +17,7 @@ public sealed class PageTourTests(UiApp app) : IClassFixture<UiApp>
         var admin = await AdminAsync();
         string[] pages =
         [
-            "/", "/organisations", "/organisations/new", $"/organisations/{admin.OrganisationId}", "/organisations?kind=NationalCentre&page=1",
+            "/", "/intel", "/intel?q=x&tlp=Amber&time=created&from=2026-01-01", "/organisations", "/organisations/new", $"/organisations/{admin.OrganisationId}", "/organisations?kind=NationalCentre&page=1",
             "/organisations?who=192.0.2.1", "/communities", "/communities/layer-technical", "/communities/sector-finance", "/users", "/users/new",
             $"/users/{admin.Id}", "/account", "/tokens", $"/tokens?user={admin.Id}", "/audit", "/audit?action=user.&from=2000-01-01",
             "/ledger", "/ledger/checkpoints", "/ledger/retention", "/ledger/entries/0", "/ledger/audit/1",

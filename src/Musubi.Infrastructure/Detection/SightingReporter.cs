@@ -58,15 +58,24 @@ public sealed class SightingReporter(IServiceScopeFactory scopes, TimeProvider t
     public static string SightingId(Guid organisation, string indicatorId) =>
         "sighting--" + DerivedUuid($"musubi-sighting|{organisation:D}|{indicatorId}");
 
-    private async Task ReportOneAsync(SightingBatch batch, ObjectMarking indicator, CancellationToken ct)
+    private async Task ReportOneAsync(SightingBatch batch, ObjectMarking marking, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var importer = scope.ServiceProvider.GetRequiredService<StixImporter>();
         var reader = scope.ServiceProvider.GetRequiredService<StixReadService>();
         var actor = new Actor(Guid.Empty, "detection", batch.OrganisationId, Role.Analyst, new HashSet<string> { Scopes.IntelRead, Scopes.IntelWrite });
+        await PublishAsync(importer, reader, actor, batch, marking, options, time.GetUtcNow(), ct);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="batch"/> to the organisation's sighting of the indicator: a new version with the count raised,
+    /// <c>first_seen</c> kept and <c>last_seen</c> moved. Used by detection and by an analyst's manual report.
+    /// </summary>
+    internal static async Task<StixImportResult> PublishAsync(StixImporter importer, StixReadService reader, Actor actor, SightingBatch batch,
+        ObjectMarking indicator, DetectionOptions options, DateTimeOffset now, CancellationToken ct)
+    {
         var id = SightingId(batch.OrganisationId, batch.IndicatorId);
         var identity = IdentityOf(batch.OrganisationId);
-        var now = time.GetUtcNow();
 
         long count = 0;
         var firstSeen = batch.FirstSeen;
@@ -125,6 +134,8 @@ public sealed class SightingReporter(IServiceScopeFactory scopes, TimeProvider t
         {
             throw new InvalidOperationException(string.Join("; ", result.Failures.SelectMany(f => f.Errors)));
         }
+
+        return result;
     }
 
     /// <summary>A version-5-shaped UUID from the SHA-256 of <paramref name="name"/> (stable, not guessable without the ids).</summary>

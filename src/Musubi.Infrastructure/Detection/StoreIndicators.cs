@@ -42,10 +42,10 @@ public sealed class IndicatorCatalog(
     /// <summary>The newest stored indicator row when this was built (a new import or revocation adds a row).</summary>
     public long Token { get; } = token;
 
-    /// <summary>The earliest <c>valid_until</c> still ahead at build time: a rebuild after it drops the expired.</summary>
+    /// <summary>The earliest <c>valid_until</c> or decay time still ahead at build time: a rebuild after it drops the expired.</summary>
     public DateTimeOffset? NextExpiry { get; } = nextExpiry;
 
-    /// <summary>Indicators left out: not STIX patterns, unparsable, or already expired.</summary>
+    /// <summary>Indicators left out: not STIX patterns, unparsable, expired, or decayed under the threshold.</summary>
     public int Skipped { get; } = skipped;
 
     /// <summary>Indicators left out because their pattern needs several events (<see cref="StixIndicatorTranslation.CrossEventReason"/>).</summary>
@@ -66,9 +66,10 @@ public sealed class IndicatorCatalog(
 /// (<see cref="StixIndicatorTranslation"/>) are compiled into the <see cref="IndicatorMatcher"/>; the rest go to the
 /// pattern evaluator. <see cref="RefreshAsync"/> rebuilds off to the side and swaps the result in, so neither
 /// ingestion nor detection waits for a rebuild; it rebuilds only when an indicator row was added (import, new version,
-/// revocation) or the earliest <c>valid_until</c> has passed.
+/// revocation) or the earliest <c>valid_until</c> or decay time has passed. An indicator whose decayed score
+/// (<see cref="DecayOptions"/>) is under the threshold is left out, like an expired one.
 /// </summary>
-public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFactory scopes, TimeProvider time, ILogger<StoreIndicators> log)
+public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFactory scopes, TimeProvider time, DecayOptions decay, ILogger<StoreIndicators> log)
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private IndicatorCatalog current = IndicatorCatalog.Empty;
@@ -104,7 +105,7 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
         }
     }
 
-    private static async Task<IndicatorCatalog> BuildAsync(MusubiDbContext db, long token, DateTimeOffset now, CancellationToken ct)
+    private async Task<IndicatorCatalog> BuildAsync(MusubiDbContext db, long token, DateTimeOffset now, CancellationToken ct)
     {
         var records = new List<IndicatorRecord>();
         var patterns = new List<PatternIndicator>();
@@ -116,12 +117,27 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
             .Where(x => x.Type == "indicator" && x.IsLatest && !x.Revoked && x.Id <= token)
             .OrderBy(x => x.Id)
             .AsAsyncEnumerable();
+        var sighted = decay.Enabled ? await LastSightingsAsync(db, ct) : [];
         await foreach (var row in rows.WithCancellation(ct))
         {
             if (!TryRead(row.Raw, out var pattern, out var confidence, out var validUntil) || validUntil is { } u && u <= now)
             {
                 skipped++;
                 continue;
+            }
+
+            // Decay: the score falls from when the platform received this version, or from the last sighting.
+            var leavesAt = validUntil;
+            var since = sighted.TryGetValue(row.StixId, out var seen) && seen > row.DateAdded ? seen : row.DateAdded;
+            if (decay.ExpiresAt(confidence, pattern!, since) is { } decaysAt)
+            {
+                if (decaysAt <= now)
+                {
+                    skipped++;
+                    continue;
+                }
+
+                leavesAt = validUntil is { } vu && vu < decaysAt ? vu : decaysAt;
             }
 
             var plain = StixIndicatorTranslation.TryPlain(pattern!);
@@ -139,7 +155,7 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
             }
 
             markings[row.StixId] = StixRows.Marking(row);
-            if (validUntil is { } until && (nextExpiry is null || until < nextExpiry))
+            if (leavesAt is { } until && (nextExpiry is null || until < nextExpiry))
             {
                 nextExpiry = until;
             }
@@ -147,6 +163,27 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
 
         var snapshot = IndicatorSnapshot.Build(records, now);
         return new IndicatorCatalog(snapshot, markings, patterns, token, nextExpiry, skipped, unsupported);
+    }
+
+    /// <summary>Per indicator, the latest <c>last_seen</c> among the current versions of its sightings (any organisation's).</summary>
+    private static async Task<Dictionary<string, DateTimeOffset>> LastSightingsAsync(MusubiDbContext db, CancellationToken ct)
+    {
+        var result = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var rows = db.StixTerms.AsNoTracking()
+            .Where(t => t.Kind == StixTermKind.Reference && t.Path == "$.sighting_of_ref")
+            .Join(db.StixObjects.Where(o => o.Type == "sighting" && o.IsLatest && !o.Revoked), t => t.ObjectId, o => o.Id,
+                (t, o) => new { Indicator = t.Value, o.Raw, o.DateAdded })
+            .AsAsyncEnumerable();
+        await foreach (var r in rows.WithCancellation(ct))
+        {
+            var last = StixReadService.ReadSighting(r.Raw).Last ?? r.DateAdded;
+            if (!result.TryGetValue(r.Indicator, out var known) || last > known)
+            {
+                result[r.Indicator] = last;
+            }
+        }
+
+        return result;
     }
 
     private static bool TryRead(string raw, out StixPattern? pattern, out int? confidence, out DateTimeOffset? validUntil)

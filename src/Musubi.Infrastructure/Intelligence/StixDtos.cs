@@ -3,9 +3,14 @@ using Musubi.Core.Sharing;
 namespace Musubi.Infrastructure.Intelligence;
 
 /// <summary>Who a published object is shared with, and at which TLP (an object's own TLP 2.0 marking may raise it).</summary>
+/// <param name="DerivedFrom">For a sanitised copy: which object of the input is a copy of which original; kept privately
+/// beside the copy (never in its JSON).</param>
 public sealed record PublishOptions(
     Tlp Tlp, IReadOnlyList<Guid>? Communities = null, IReadOnlyList<Guid>? Organisations = null, IReadOnlyList<Guid>? Users = null,
-    bool PublicFeed = false);
+    bool PublicFeed = false, Derivation? DerivedFrom = null);
+
+/// <summary>The object <paramref name="CopyId"/> is a sanitised copy of <paramref name="OriginalId"/>.</summary>
+public sealed record Derivation(string CopyId, string OriginalId);
 
 public enum StixImportStatus
 {
@@ -29,10 +34,16 @@ public sealed record StixImportResult(string? BundleId, IReadOnlyList<StixImport
 public sealed record StixObjectView(
     string Id, string Type, string? Version, string? Name, Tlp Tlp, bool Revoked, bool IsLatest, DateTimeOffset DateAdded, string Raw);
 
+/// <param name="Value">An indicator value (or SCO value), exactly.</param>
+/// <param name="Text">A substring (case-insensitive) of the id, the name, an indicator/SCO value or a label.</param>
 public sealed record StixSearchQuery(
     string? Type = null, string? Value = null, Tlp? Tlp = null, Guid? Community = null, string? Label = null,
     string? CreatedBy = null, DateTimeOffset? ModifiedSince = null, DateTimeOffset? ModifiedUntil = null,
-    bool IncludeRevoked = false, bool AllVersions = false, int Limit = 100, long? After = null);
+    bool IncludeRevoked = false, bool AllVersions = false, int Limit = 100, long? After = null,
+    string? Text = null, DateTimeOffset? CreatedSince = null, DateTimeOffset? CreatedUntil = null)
+{
+    public const int MaxTextLength = 200;
+}
 
 /// <summary>A page of results; <see cref="Next"/> continues after the last row examined (null at the end).</summary>
 public sealed record StixSearchPage(IReadOnlyList<StixObjectView> Items, long? Next);

@@ -55,6 +55,10 @@ public enum StixTermKind
     ScopeCommunity = 3,
     ScopeOrganisation = 4,
     ScopeUser = 5,
+    /// <summary>An embedded reference (<c>*_ref</c>/<c>*_refs</c> other than markings and creator): value the target id, path where.</summary>
+    Reference = 6,
+    /// <summary>On a sanitised copy: the id of the original it was derived from. Never part of the object's JSON.</summary>
+    DerivedFrom = 7,
 }
 
 internal sealed class StixObjectConfiguration : IEntityTypeConfiguration<StixObjectEntity>

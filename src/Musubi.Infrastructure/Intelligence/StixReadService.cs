@@ -11,7 +11,7 @@ namespace Musubi.Infrastructure.Intelligence;
 /// the caller's principal before it leaves this class; SQL only narrows the candidates. An object the caller may not
 /// see is "not found", exactly like one that does not exist.
 /// </summary>
-public sealed class StixReadService(MusubiDbContext db, IntelligencePrincipals principals)
+public sealed partial class StixReadService(MusubiDbContext db, IntelligencePrincipals principals)
 {
     public const int MaxLimit = 1000;
 
@@ -69,6 +69,30 @@ public sealed class StixReadService(MusubiDbContext db, IntelligencePrincipals p
         if (q.ModifiedUntil is { } until)
         {
             query = query.Where(x => x.ModifiedAt <= until);
+        }
+
+        if (q.CreatedSince is { } createdSince)
+        {
+            query = query.Where(x => x.CreatedAt >= createdSince);
+        }
+
+        if (q.CreatedUntil is { } createdUntil)
+        {
+            query = query.Where(x => x.CreatedAt <= createdUntil);
+        }
+
+        if (!string.IsNullOrWhiteSpace(q.Text))
+        {
+            if (q.Text.Length > StixSearchQuery.MaxTextLength)
+            {
+                throw new ValidationFailedException("q", $"at most {StixSearchQuery.MaxTextLength} characters");
+            }
+
+            // Lower-cased on both sides: case-insensitive on SQLite and PostgreSQL alike (ASCII and most scripts).
+            var text = q.Text.Trim().ToLowerInvariant();
+            query = query.Where(x => x.StixId.Contains(text)
+                || (x.Name != null && x.Name.ToLower().Contains(text))
+                || x.Terms.Any(t => (t.Kind == StixTermKind.IndicatorValue || t.Kind == StixTermKind.Label) && t.Value.ToLower().Contains(text)));
         }
 
         if (q.Value is { } value)

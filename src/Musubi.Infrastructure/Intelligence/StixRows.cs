@@ -50,6 +50,19 @@ internal static class StixRows
             entity.Terms.Add(new StixTermEntity { Kind = StixTermKind.IndicatorValue, Value = Cut(value.GetString()!), Path = $"{o.Type}:value" });
         }
 
+        // References, for the object page's graph and sightings of an object (markings and the creator are columns or
+        // known everywhere, and would make every object a neighbour of every other).
+        foreach (var r in o.References)
+        {
+            if (r.Property is "object_marking_refs" or "created_by_ref" or "marking_ref" || r.TargetId.Length > 1000
+                || !r.TargetId.Contains("--", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            entity.Terms.Add(new StixTermEntity { Kind = StixTermKind.Reference, Value = r.TargetId, Path = r.Path.Length > 500 ? r.Path[..500] : r.Path });
+        }
+
         AddScope(entity, options);
         return entity;
     }
@@ -69,6 +82,11 @@ internal static class StixRows
         foreach (var u in (options.Users ?? []).Distinct())
         {
             entity.Terms.Add(new StixTermEntity { Kind = StixTermKind.ScopeUser, Value = u.ToString() });
+        }
+
+        if (options.DerivedFrom is { } derivation && derivation.CopyId == entity.StixId)
+        {
+            entity.Terms.Add(new StixTermEntity { Kind = StixTermKind.DerivedFrom, Value = derivation.OriginalId });
         }
     }
 

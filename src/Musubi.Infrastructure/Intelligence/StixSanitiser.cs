@@ -86,11 +86,41 @@ public static class StixSanitiser
                 continue;
             }
 
-            var asIs = Kept.Contains(key) || key.EndsWith("_ref", StringComparison.Ordinal) || key.EndsWith("_refs", StringComparison.Ordinal);
-            result[key] = asIs ? value?.DeepClone() : Clean(value, terms);
+            // A reference to an identity, location, user account or e-mail address may point at the victim: dropped.
+            if (key.EndsWith("_ref", StringComparison.Ordinal))
+            {
+                if (value is JsonValue r && r.TryGetValue<string>(out var target) && !PointsAtVictim(target))
+                {
+                    result[key] = value.DeepClone();
+                }
+
+                continue;
+            }
+
+            if (key.EndsWith("_refs", StringComparison.Ordinal))
+            {
+                if (value is JsonArray list)
+                {
+                    var kept = new JsonArray([.. list.Where(i => i is JsonValue v && v.TryGetValue<string>(out var t) && !PointsAtVictim(t)).Select(i => i!.DeepClone())]);
+                    if (kept.Count > 0)
+                    {
+                        result[key] = kept;
+                    }
+                }
+
+                continue;
+            }
+
+            result[key] = Kept.Contains(key) ? value?.DeepClone() : Clean(value, terms);
         }
 
         return result;
+    }
+
+    private static bool PointsAtVictim(string id)
+    {
+        var cut = id.IndexOf("--", StringComparison.Ordinal);
+        return cut > 0 && VictimTypes.Contains(id[..cut]);
     }
 
     private static string Redact(string text, List<string> terms)

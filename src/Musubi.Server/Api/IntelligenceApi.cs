@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Musubi.Core;
 using Musubi.Core.Sharing;
+using Musubi.Infrastructure.Detection;
 using Musubi.Infrastructure.Intelligence;
 using Musubi.Infrastructure.Intelligence.Taxii;
 using Musubi.Server.Auth;
@@ -95,9 +96,9 @@ public static class IntelligenceApi
             })
             .WithSummary("Revoke an object: a new version with revoked: true (the publishing organisation only).");
 
-        intel.MapGet("/search", async (HttpContext http, StixReadService reads, string? type, string? value, string? tlp, Guid? community,
-                string? label, string? createdBy, DateTimeOffset? modifiedSince, DateTimeOffset? modifiedUntil, bool? includeRevoked,
-                bool? allVersions, int? limit, long? after, CancellationToken ct) =>
+        intel.MapGet("/search", async (HttpContext http, StixReadService reads, string? type, string? value, string? q, string? tlp, Guid? community,
+                string? label, string? createdBy, DateTimeOffset? modifiedSince, DateTimeOffset? modifiedUntil, DateTimeOffset? createdSince,
+                DateTimeOffset? createdUntil, bool? includeRevoked, bool? allVersions, int? limit, long? after, CancellationToken ct) =>
             {
                 if (limit is < 1 or > StixReadService.MaxLimit)
                 {
@@ -105,11 +106,39 @@ public static class IntelligenceApi
                 }
 
                 var page = await reads.SearchAsync(http.RequireActor(), new StixSearchQuery(type, value, tlp is null ? null : ParseTlp(tlp), community,
-                    label, createdBy, modifiedSince, modifiedUntil, includeRevoked ?? false, allVersions ?? false, limit ?? 100, after), ct);
+                    label, createdBy, modifiedSince, modifiedUntil, includeRevoked ?? false, allVersions ?? false, limit ?? 100, after,
+                    q, createdSince, createdUntil), ct);
                 return new SearchResult(page);
             })
             .Produces(StatusCodes.Status200OK, contentType: "application/json")
-            .WithSummary("Search by type, indicator value, TLP, community, label, creator and modification time; only what the caller may see.");
+            .WithSummary("Search by type, indicator value (exact) or text (q: substring of id, name, values, labels), TLP, community, label, creator, creation and modification time; only what the caller may see.");
+
+        intel.MapGet("/objects/{id}/related", async (HttpContext http, StixReadService reads, string id, CancellationToken ct) =>
+            {
+                var neighbours = await reads.NeighboursAsync(http.RequireActor(), id, ct);
+                return TypedResults.Ok(neighbours.Select(n => new RelatedItem(n.Object.Id, n.Object.Type, n.Object.Name, n.Label, n.Outgoing, n.RelationshipId,
+                    TlpMarkings.Label(n.Object.Tlp))).ToList());
+            })
+            .WithSummary("The objects related to this one (relationship SROs and embedded references, both ways) that the caller may see.");
+
+        intel.MapGet("/objects/{id}/sightings", async (HttpContext http, StixReadService reads, string id, CancellationToken ct) =>
+            {
+                await reads.GetAsync(http.RequireActor(), id, null, ct);
+                return TypedResults.Ok(await reads.SightingsAsync(http.RequireActor(), id, ct));
+            })
+            .WithSummary("Sightings of an object per organisation (count, first and last seen), from the sightings the caller may see.");
+
+        intel.MapPost("/objects/{id}/sightings", async (HttpContext http, ManualSightingService sightings, string id, SightingInput? input, CancellationToken ct) =>
+                TypedResults.Ok(await sightings.ReportAsync(http.RequireActor(), id, input ?? new SightingInput(null, null, null), ct)))
+            .WithSummary("Report that the caller's organisation saw this indicator: adds to its sighting (count, first/last seen).");
+
+        intel.MapPost("/{id}/publish", async (HttpContext http, StixPublisher publisher, string id, PublishRequest input, CancellationToken ct) =>
+            {
+                var result = await publisher.PublishAsync(http.RequireActor(), id,
+                    new IntelPublication(input.Tlp is null ? null : ParseTlp(input.Tlp), input.Communities, input.Organisations), ct);
+                return TypedResults.Ok(result);
+            })
+            .WithSummary("Publish an object wider (its publishing organisation): within its own sector a new version with the wider scope; across sectors or abroad a sanitised copy by the national centre.");
 
         return api;
     }
@@ -127,6 +156,10 @@ public static class IntelligenceApi
 
     public sealed record ImportResponse(string? BundleId, int Stored, int Duplicates, int Failed,
         IReadOnlyList<StixImportSuccess> Successes, IReadOnlyList<StixImportFailure> Failures);
+
+    public sealed record PublishRequest(string? Tlp, IReadOnlyList<string>? Communities, IReadOnlyList<Guid>? Organisations);
+
+    public sealed record RelatedItem(string Id, string Type, string? Name, string Label, bool Outgoing, string? RelationshipId, string Tlp);
 
     public sealed record VersionsResponse(string Id, IReadOnlyList<VersionItem> Versions);
 
