@@ -17,6 +17,16 @@ using Musubi.Stix.Reading;
 
 namespace Musubi.Infrastructure.Federation;
 
+/// <summary>Settings (<c>Musubi:Federation</c>): the page size asked of remotes and used for push batches, the status poll delay.</summary>
+public sealed class FederationOptions
+{
+    public const string Section = "Musubi:Federation";
+
+    public int PageSize { get; set; } = 1000;
+
+    public TimeSpan StatusPollDelay { get; set; } = TimeSpan.FromSeconds(1);
+}
+
 /// <summary>One run of a partner at a time in this process: a second request while one runs is refused (manual) or skipped (scheduler).</summary>
 public sealed class FederationLocks
 {
@@ -44,11 +54,10 @@ public sealed class FederationRemoteException(string message) : Exception(messag
 /// </summary>
 public sealed class FederationRunner(
     MusubiDbContext db, PartnerService partners, StixImporter importer, IntelligencePrincipals principals, AuditTrail audit,
-    IHttpClientFactory httpFactory, FederationLocks locks, TimeProvider time, ILogger<FederationRunner> log)
+    IHttpClientFactory httpFactory, FederationLocks locks, FederationOptions settings, TimeProvider time, ILogger<FederationRunner> log)
 {
     public const string HttpClientName = "musubi-federation";
     public const string TaxiiMediaType = "application/taxii+json;version=2.1";
-    public const int PageSize = 1000;
     public const int MaxPagesPerRun = 1000;
     public const int MaxMispEventsPerRun = 1000;
     public const long MaxManifestBytes = 32L * 1024 * 1024;
@@ -58,8 +67,6 @@ public sealed class FederationRunner(
     public const long MaxEnvelopeBytes = 16L * 1024 * 1024;
     public const int MaxObjectsPerEnvelope = 5000;
 
-    /// <summary>Delay between polls of a pending TAXII status (tests may shorten it).</summary>
-    public static TimeSpan StatusPollDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>"Pull now" / "push now" by an administrator: audited, refused while a run of the partner is in progress.</summary>
     public async Task<PartnerRunResult> RunNowAsync(Actor actor, Guid partnerId, PartnerRunKind kind, CancellationToken ct)
@@ -219,13 +226,13 @@ public sealed class FederationRunner(
     {
         var http = Client(partner);
         var actor = await ImportActorAsync(partner, ct);
-        var options = new PublishOptions(partner.DefaultTlp, partner.CommunityIds());
+        var options = new PublishOptions(partner.DefaultTlp, partner.CommunityIds(), TlpIsDefault: true);
         var objectsUrl = $"{partner.Url}collections/{Uri.EscapeDataString(partner.CollectionId!)}/objects/";
         string? next = null;
         var checkpoint = partner.PullCheckpoint;
         for (var page = 0; page < MaxPagesPerRun; page++)
         {
-            var query = new StringBuilder($"?limit={PageSize}");
+            var query = new StringBuilder($"?limit={settings.PageSize}");
             if (checkpoint is not null)
             {
                 query.Append("&added_after=").Append(Uri.EscapeDataString(checkpoint));
@@ -248,20 +255,25 @@ public sealed class FederationRunner(
             }
 
             var last = response.Headers.TryGetValues("X-TAXII-Date-Added-Last", out var values) ? values.FirstOrDefault() : null;
+            string? lastAdded = null;
             if (document.Objects.Count > 0)
             {
-                if (last is null || !Stix.Model.StixTimestamp.TryParse(last, out _))
+                if (last is null || !Stix.Model.StixTimestamp.TryParse(last, out var lastAt))
                 {
                     throw new FederationRemoteException("the remote sent objects without a valid X-TAXII-Date-Added-Last header (TAXII 2.1 §3.4.1); the checkpoint was not moved");
                 }
 
+                lastAdded = last;
+                // While more pages follow, objects added at the same instant as this page's last one may still come:
+                // the checkpoint stays one microsecond before it, so a run interrupted here fetches them again
+                // (as duplicates, which are successes) rather than skipping them.
+                var saved = more ? StixTimes.Format(lastAt.Value.AddTicks(-10)) : last;
                 // The checkpoint joins the import's transaction: it moves exactly when the page's objects are stored.
                 db.ChangeTracker.Clear();
                 var row = await db.Set<PartnerEntity>().FirstAsync(x => x.Id == partner.Id, ct);
-                row.PullCheckpoint = last;
+                row.PullCheckpoint = saved;
                 var result = await importer.ImportDocumentAsync(actor, document, options, ct, "federation.pull");
                 db.ChangeTracker.Clear();
-                checkpoint = last;
                 state.Objects += result.Stored;
                 state.Duplicates += result.Duplicates;
                 state.Failures.AddRange(result.Failures.Select(f => new PartnerFailure(f.Id ?? f.Path, string.Join("; ", f.Errors))));
@@ -272,11 +284,12 @@ public sealed class FederationRunner(
                 return;
             }
 
-            // TAXII 2.1 §3.4: continue with next when the server gave one, else with added_after = the last date added.
+            // TAXII 2.1 §3.4: continue with next (and the same added_after) when the server gave one, else with
+            // added_after = this page's last date added.
             next = nextToken;
-            if (next is null && document.Objects.Count == 0)
+            if (next is null)
             {
-                throw new FederationRemoteException("the remote said more=true but sent neither objects nor next");
+                checkpoint = lastAdded ?? throw new FederationRemoteException("the remote said more=true but sent neither objects nor next");
             }
         }
     }
@@ -312,7 +325,7 @@ public sealed class FederationRunner(
         while (true)
         {
             var rows = await db.StixObjects.AsNoTracking().Include(x => x.Terms)
-                .Where(x => x.Id > checkpoint).OrderBy(x => x.Id).Take(PageSize).ToListAsync(ct);
+                .Where(x => x.Id > checkpoint).OrderBy(x => x.Id).Take(settings.PageSize).ToListAsync(ct);
             if (rows.Count == 0)
             {
                 return;
@@ -393,7 +406,7 @@ public sealed class FederationRunner(
         var status = ParseStatus(body);
         for (var poll = 0; status.Pending > 0 && poll < MaxStatusPolls; poll++)
         {
-            await Task.Delay(StatusPollDelay, time, ct);
+            await Task.Delay(settings.StatusPollDelay, time, ct);
             using var statusRequest = Request(partner, HttpMethod.Get, $"{partner.Url}status/{Uri.EscapeDataString(status.Id)}/");
             using var statusResponse = await http.SendAsync(statusRequest, HttpCompletionOption.ResponseHeadersRead, ct);
             var statusBody = await ReadAsync(statusResponse, 64L * 1024 * 1024, ct);
@@ -446,7 +459,7 @@ public sealed class FederationRunner(
     {
         var http = Client(partner);
         var actor = await ImportActorAsync(partner, ct);
-        var options = new PublishOptions(partner.DefaultTlp, partner.CommunityIds());
+        var options = new PublishOptions(partner.DefaultTlp, partner.CommunityIds(), TlpIsDefault: true);
         using var request = Request(partner, HttpMethod.Get, partner.Url + "manifest.json");
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         var manifestBytes = await ReadAsync(response, MaxManifestBytes, ct);

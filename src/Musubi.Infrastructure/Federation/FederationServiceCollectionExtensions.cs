@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Musubi.Infrastructure.Federation;
 
@@ -7,6 +8,7 @@ public static class FederationServiceCollectionExtensions
     /// <summary>Partners, the runner, and the HTTP client it uses (no cookies; credentials set per request).</summary>
     public static IServiceCollection AddMusubiFederation(this IServiceCollection services)
     {
+        services.TryAddSingleton(new FederationOptions());
         services.AddSingleton<FederationLocks>();
         services.AddScoped<PartnerService>();
         services.AddScoped<FederationRunner>();

@@ -2,10 +2,14 @@ using Musubi.Core.Sharing;
 
 namespace Musubi.Infrastructure.Intelligence;
 
-/// <summary>Who a published object is shared with, and at which TLP (an object's own TLP 2.0 marking may raise it).</summary>
+/// <summary>
+/// Who a published object is shared with, and at which TLP (an object's own TLP 2.0 marking may raise it). With
+/// <see cref="TlpIsDefault"/> (what federation pulls), <see cref="Tlp"/> only applies to objects without a TLP marking:
+/// a marked object keeps the TLP its producer gave it.
+/// </summary>
 public sealed record PublishOptions(
     Tlp Tlp, IReadOnlyList<Guid>? Communities = null, IReadOnlyList<Guid>? Organisations = null, IReadOnlyList<Guid>? Users = null,
-    bool PublicFeed = false);
+    bool PublicFeed = false, bool TlpIsDefault = false);
 
 public enum StixImportStatus
 {
