@@ -195,7 +195,7 @@ public sealed class FederationTests(PostgresServer postgres, FederationServers s
 
         // Three objects, two to a page: the runner follows more/next.
         var first = await f.RunAsync(partner, "pull");
-        Assert.True(first.GetProperty("error").ValueKind == JsonValueKind.Undefined, first.ToString());
+        Assert.True(!first.TryGetProperty("error", out _), first.ToString());
         Assert.Equal(3, first.GetProperty("objects").GetInt32());
         Assert.Equal(0, first.GetProperty("failures").GetArrayLength());
         var afterFirst = await f.PartnerAsync(partner);
@@ -204,10 +204,12 @@ public sealed class FederationTests(PostgresServer postgres, FederationServers s
         Assert.Equal(3, afterFirst.GetProperty("status").GetProperty("objectsPulled").GetInt64());
 
         // Unmarked objects get the partner's default TLP and its communities; a marked one keeps its TLP.
-        var stored = await MusubiServer.ReadAsync<JsonElement>(await memberAnalyst.GetAsync($"/api/v1/intel/objects/{unmarked}"));
-        Assert.Equal("amber", stored.GetProperty("tlp").GetString());
-        var storedGreen = await MusubiServer.ReadAsync<JsonElement>(await memberAnalyst.GetAsync($"/api/v1/intel/objects/{green}"));
-        Assert.Equal("green", storedGreen.GetProperty("tlp").GetString());
+        var stored = await memberAnalyst.GetAsync($"/api/v1/intel/objects/{unmarked}");
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+        Assert.Equal("TLP:AMBER", stored.Headers.GetValues("X-Musubi-Tlp").Single());
+        var storedGreen = await memberAnalyst.GetAsync($"/api/v1/intel/objects/{green}");
+        Assert.Equal(HttpStatusCode.OK, storedGreen.StatusCode);
+        Assert.Equal("TLP:GREEN", storedGreen.Headers.GetValues("X-Musubi-Tlp").Single());
         Assert.Equal(HttpStatusCode.NotFound, (await outsiderAnalyst.GetAsync($"/api/v1/intel/objects/{unmarked}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await outsiderAnalyst.GetAsync($"/api/v1/intel/objects/{green}")).StatusCode);
 
@@ -262,7 +264,7 @@ public sealed class FederationTests(PostgresServer postgres, FederationServers s
         });
 
         var pushed = await f.RunAsync(partner, "push");
-        Assert.True(pushed.GetProperty("error").ValueKind == JsonValueKind.Undefined, pushed.ToString());
+        Assert.True(!pushed.TryGetProperty("error", out _), pushed.ToString());
         Assert.True(pushed.GetProperty("objects").GetInt32() >= 1);
         var atRemote = await FederationPair.RemoteIdsAsync(remote, "organisation");
         Assert.Contains(greenId, atRemote);
@@ -340,7 +342,7 @@ public sealed class FederationTests(PostgresServer postgres, FederationServers s
         });
 
         var pulled = await f.RunAsync(partner, "pull");
-        Assert.True(pulled.GetProperty("error").ValueKind == JsonValueKind.Undefined, pulled.ToString());
+        Assert.True(!pulled.TryGetProperty("error", out _), pulled.ToString());
         Assert.True(pulled.GetProperty("objects").GetInt32() >= 1, pulled.ToString());
         var hits = await MusubiServer.ReadAsync<JsonElement>(await memberAnalyst.GetAsync($"/api/v1/intel/search?type=indicator&value={value}"));
         Assert.NotEmpty(hits.GetProperty("items").EnumerateArray());

@@ -182,6 +182,8 @@ public sealed class FederationRunner(
                 ValidationFailedException v => "the remote sent what cannot be stored: "
                     + string.Join("; ", v.Errors.Select(kv => $"{kv.Key}: {string.Join(", ", kv.Value)}")),
                 TaskCanceledException => "the remote did not answer in time",
+                JsonException j => $"the remote's answer is not valid JSON: {j.Message}",
+                StixFormatException x => $"the remote's answer is not a valid TAXII envelope: {x.Message}",
                 HttpRequestException h => $"cannot reach the remote: {h.Message}",
                 _ => e.Message,
             };
