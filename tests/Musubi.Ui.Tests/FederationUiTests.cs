@@ -25,6 +25,7 @@ public sealed class FederationUiTests(UiApp app) : IClassFixture<UiApp>
         var (token, indicatorId) = await RemoteWithOneObjectAsync(remote);
         var admin = await app.CreateUserAsync("fed.admin." + Guid.NewGuid().ToString("N")[..6], Role.PlatformAdmin, Password);
         var name = UiApp.Unique("CERT partner");
+        await WarmUpAsync(app.Server);
 
         var page = await app.NewPageAsync();
         try
@@ -78,6 +79,7 @@ public sealed class FederationUiTests(UiApp app) : IClassFixture<UiApp>
     public async Task Organisation_administrators_and_analysts_are_refused_the_partner_pages()
     {
         var analyst = await app.CreateUserAsync("fed.analyst." + Guid.NewGuid().ToString("N")[..6], Role.Analyst, Password);
+        await WarmUpAsync(app.Server);
         var page = await app.NewPageAsync();
         try
         {
@@ -93,6 +95,17 @@ public sealed class FederationUiTests(UiApp app) : IClassFixture<UiApp>
         {
             await page.Context.CloseAsync();
         }
+    }
+
+    /// <summary>
+    /// The first page a fresh server renders can take longer than the browser's step timeout on a loaded machine: render
+    /// it once without a browser first (no timing is asserted either way).
+    /// </summary>
+    private static async Task WarmUpAsync(UiServer server)
+    {
+        using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromMinutes(3) };
+        using var response = await http.GetAsync("/signin");
+        Assert.True(response.IsSuccessStatusCode, $"GET /signin: {(int)response.StatusCode}");
     }
 
     /// <summary>At the remote: an organisation, an analyst with an intel token, and one indicator in its organisation collection.</summary>
