@@ -59,6 +59,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<Intelligence.Taxii.TaxiiCollections>();
         services.AddScoped<Intelligence.Taxii.TaxiiService>();
         services.AddScoped<Intelligence.Taxii.MispFeedPublisher>();
+        Federation.FederationServiceCollectionExtensions.AddMusubiFederation(services);
         services.AddMusubiDetection();
         queue ??= new QueueOptions();
         services.TryAddSingleton(queue);

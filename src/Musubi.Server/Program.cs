@@ -53,6 +53,9 @@ builder.Services.AddMusubiOpenApi();
 builder.Services.AddMusubiUi();
 builder.Services.AddHostedService<Musubi.Server.Workers.ExerciseWorker>();
 builder.Services.AddHostedService<Musubi.Server.Workers.NotificationWorker>();
+builder.Services.AddHostedService<Musubi.Server.Workers.FederationWorker>();
+builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastructure.Federation.FederationOptions.Section).Get<Musubi.Infrastructure.Federation.FederationOptions>()
+    ?? new Musubi.Infrastructure.Federation.FederationOptions());
 builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastructure.Notifications.SmtpOptions.Section).Get<Musubi.Infrastructure.Notifications.SmtpOptions>()
     ?? new Musubi.Infrastructure.Notifications.SmtpOptions());
 
@@ -109,6 +112,7 @@ api.MapAlertsApi();
 api.MapRuleSetsApi();
 app.MapIngestApi();
 api.MapLedgerApi();
+api.MapFederationApi();
 app.MapTaxiiApi();
 app.MapMusubiOpenApi();
 app.MapMusubiUi();

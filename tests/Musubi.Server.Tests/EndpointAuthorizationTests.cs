@@ -208,4 +208,41 @@ public sealed class EndpointAuthorizationTests(Principals p) : IClassFixture<Pri
         anonymous.DefaultRequestHeaders.Add("Cookie", "musubi.session=forged");
         Assert.Equal(401, (int)(await anonymous.GetAsync("/api/v1/organisations")).StatusCode);
     }
+
+    private static object NewPartner() => new
+    {
+        name = Unique("Partner"), kind = "taxii", url = "http://127.0.0.1:9/taxii2/api/", collectionId = "shared", direction = "pull",
+        auth = "bearer", secret = "partner-secret-" + Guid.NewGuid().ToString("N"), ceiling = "green",
+    };
+
+    private async Task<Guid> FreshPartnerAsync()
+    {
+        var response = await p[Admin].PostAsJsonAsync("/api/v1/federation/partners", NewPartner(), Principals.Json);
+        return (await MusubiServer.ReadAsync<System.Text.Json.JsonElement>(response)).GetProperty("id").GetGuid();
+    }
+
+    [Fact]
+    public async Task Federation_partners_are_listed_created_changed_and_deleted_by_platform_admins_only()
+    {
+        await Check(_ => Req(HttpMethod.Get, "/api/v1/federation/partners"), 200, Admin);
+        var existing = await FreshPartnerAsync();
+        await Check(_ => Req(HttpMethod.Get, $"/api/v1/federation/partners/{existing}"), 200, Admin);
+        await Check(_ => Req(HttpMethod.Post, "/api/v1/federation/partners", NewPartner()), 201, Admin);
+        await Check(_ => Req(HttpMethod.Put, $"/api/v1/federation/partners/{existing}", new { intervalMinutes = 30 }), 200, Admin);
+        await Check(async _ => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/federation/partners/{await FreshPartnerAsync()}"), 204, Admin);
+    }
+
+    [Fact]
+    public async Task Pull_now_and_push_now_are_for_platform_admins_only()
+    {
+        // The remote (port 9, discard) does not answer: the run ends with an error in the partner's status, and 200.
+        await Check(async _ => new HttpRequestMessage(HttpMethod.Post, $"/api/v1/federation/partners/{await FreshPartnerAsync()}/pull"), 200, Admin);
+        var org = await FreshOrgAsync();
+        var pushing = await MusubiServer.ReadAsync<System.Text.Json.JsonElement>(await p[Admin].PostAsJsonAsync("/api/v1/federation/partners", new
+        {
+            name = Unique("Pushed"), kind = "taxii", url = "http://127.0.0.1:9/taxii2/api/", collectionId = "shared", direction = "push",
+            organisationId = org, ceiling = "green",
+        }, Principals.Json));
+        await Check(_ => Req(HttpMethod.Post, $"/api/v1/federation/partners/{pushing.GetProperty("id").GetGuid()}/push"), 200, Admin);
+    }
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Musubi.Infrastructure;
 using Musubi.Testing;
 
@@ -36,6 +37,26 @@ public sealed class MusubiServer : WebApplicationFactory<Program>
         return server;
     }
 
+    /// <summary>
+    /// The server on a real loopback port (port 0: the system picks a free one), for tests where another server or an
+    /// HTTP client outside the process must reach it (federation partners). <see cref="BaseAddress"/> is its address.
+    /// </summary>
+    public static async Task<MusubiServer> StartListeningAsync(DatabaseProvider provider, PostgresServer? postgres = null, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var server = provider == DatabaseProvider.Postgres
+            ? new MusubiServer("postgres", await postgres!.CreateDatabaseAsync("remote"), settings)
+            : new MusubiServer("sqlite", SqliteFiles.NewConnectionString("remote"), settings);
+        server.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        server.StartServer();
+        var address = server.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        return server;
+    }
+
+    /// <summary>The real address when started with <see cref="StartListeningAsync"/>; null for the in-memory server.</summary>
+    public Uri? BaseAddress { get; private set; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Musubi:Database:Provider", _provider);
@@ -51,7 +72,9 @@ public sealed class MusubiServer : WebApplicationFactory<Program>
         }
     }
 
-    public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    public HttpClient Anonymous() => BaseAddress is { } real
+        ? new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = real }
+        : CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
     public HttpClient WithToken(string token)
     {

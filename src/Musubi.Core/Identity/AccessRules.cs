@@ -49,6 +49,14 @@ public static class AccessRules
     /// </summary>
     public static bool CanReadIntelligence(Actor actor) => actor.HasScope(Scopes.IntelRead);
 
+    /// <summary>
+    /// Federation partners (their agreements, credentials for the remote, pull and push runs): platform administrators
+    /// with <c>constituency:write</c> to change or run them, <c>constituency:read</c> to list them.
+    /// </summary>
+    public static bool CanManagePartners(Actor actor) => actor.IsPlatformAdmin && actor.HasScope(Scopes.ConstituencyWrite);
+
+    public static bool CanReadPartners(Actor actor) => actor.IsPlatformAdmin && actor.HasScope(Scopes.ConstituencyRead);
+
     /// <summary>Publishing (importing) intelligence on behalf of one's organisation: everyone but read-only users.</summary>
     public static bool CanPublishIntelligence(Actor actor) =>
         actor.HasScope(Scopes.IntelWrite) && actor.Role != Role.ReadOnly;

@@ -9,13 +9,13 @@ namespace Musubi.Core.Sharing;
 public static class AccessPolicy
 {
     /// <summary>
-    /// May <paramref name="principal"/> see an object marked <paramref name="marking"/>? When the principal reaches
-    /// the platform as a federation partner, <paramref name="partner"/> is its agreement, which is checked first and
-    /// cannot be widened by anything else.
+    /// May <paramref name="principal"/> see an object marked <paramref name="marking"/>? When the principal's
+    /// organisation is a federation partner, its agreement (<see cref="Principal.Partner"/>) is checked first and
+    /// cannot be widened by anything else: not by the object's scope, not by being the creator.
     /// </summary>
-    public static AccessDecision MaySee(Principal principal, ObjectMarking marking, PartnerAgreement? partner = null)
+    public static AccessDecision MaySee(Principal principal, ObjectMarking marking)
     {
-        if (partner is not null)
+        if (principal.Partner is { } partner)
         {
             if (marking.Tlp > partner.Ceiling)
             {

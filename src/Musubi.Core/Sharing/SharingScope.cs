@@ -18,8 +18,10 @@ public sealed record ObjectMarking(Tlp Tlp, Guid CreatorOrganisation, SharingSco
 /// <summary>
 /// Who is asking. Anonymous callers have no user and no organisation. <see cref="Communities"/> are the communities the
 /// principal's organisation is a member of, resolved from the constituency at the time of the request.
+/// <see cref="Partner"/> is set when the principal's organisation is a federation partner (its own account here, or
+/// the partner we push to): its agreement then caps everything the principal may see, whoever asks on its behalf.
 /// </summary>
-public sealed record Principal(Guid? UserId, Guid? OrganisationId, IReadOnlySet<Guid> Communities)
+public sealed record Principal(Guid? UserId, Guid? OrganisationId, IReadOnlySet<Guid> Communities, PartnerAgreement? Partner = null)
 {
     public static readonly Principal Anonymous = new(null, null, new HashSet<Guid>());
 
@@ -27,7 +29,26 @@ public sealed record Principal(Guid? UserId, Guid? OrganisationId, IReadOnlySet<
 }
 
 /// <summary>A federation partner's agreement: the highest TLP it may receive and the communities it may receive from.</summary>
-public sealed record PartnerAgreement(Tlp Ceiling, IReadOnlySet<Guid> Communities);
+public sealed record PartnerAgreement(Tlp Ceiling, IReadOnlySet<Guid> Communities)
+{
+    /// <summary>
+    /// One organisation linked to several partner entries (a TAXII server and a MISP feed of the same CSIRT) is bound
+    /// by all of them: the lowest ceiling and only the communities every agreement allows. Null when there are none.
+    /// </summary>
+    public static PartnerAgreement? Strictest(IEnumerable<PartnerAgreement> agreements)
+    {
+        PartnerAgreement? result = null;
+        foreach (var a in agreements)
+        {
+            result = result is null
+                ? a
+                : new PartnerAgreement(a.Ceiling < result.Ceiling ? a.Ceiling : result.Ceiling,
+                    result.Communities.Where(a.Communities.Contains).ToHashSet());
+        }
+
+        return result;
+    }
+}
 
 /// <summary>Why a decision came out as it did; stable names for logs, audits and tests.</summary>
 public enum AccessReason

@@ -2,12 +2,16 @@ using Musubi.Core.Sharing;
 
 namespace Musubi.Infrastructure.Intelligence;
 
-/// <summary>Who a published object is shared with, and at which TLP (an object's own TLP 2.0 marking may raise it).</summary>
+/// <summary>
+/// Who a published object is shared with, and at which TLP (an object's own TLP 2.0 marking may raise it). With
+/// <see cref="TlpIsDefault"/> (what federation pulls), <see cref="Tlp"/> only applies to objects without a TLP marking:
+/// a marked object keeps the TLP its producer gave it.
+/// </summary>
 /// <param name="DerivedFrom">For a sanitised copy: which object of the input is a copy of which original; kept privately
 /// beside the copy (never in its JSON).</param>
 public sealed record PublishOptions(
     Tlp Tlp, IReadOnlyList<Guid>? Communities = null, IReadOnlyList<Guid>? Organisations = null, IReadOnlyList<Guid>? Users = null,
-    bool PublicFeed = false, Derivation? DerivedFrom = null);
+    bool PublicFeed = false, Derivation? DerivedFrom = null, bool TlpIsDefault = false);
 
 /// <summary>The object <paramref name="CopyId"/> is a sanitised copy of <paramref name="OriginalId"/>.</summary>
 public sealed record Derivation(string CopyId, string OriginalId);

@@ -23,8 +23,9 @@ internal static class StixRows
             CreatedByRef = o.CreatedByRef,
             Name = o.Name is { Length: > 500 } n ? n[..500] : o.Name,
             Revoked = o.Revoked,
-            // The object's own TLP 2.0 marking can only raise what the publisher chose, never lower it.
-            Tlp = objectTlp is { } t && t > options.Tlp ? t : options.Tlp,
+            // The object's own TLP 2.0 marking can only raise what the publisher chose, never lower it; unless the
+            // publisher's TLP is only the default for unmarked objects (federation pulls).
+            Tlp = objectTlp is { } t && (t > options.Tlp || options.TlpIsDefault) ? t : options.Tlp,
             CreatorOrganisationId = creatorOrganisation,
             PublishedToPublicFeed = options.PublicFeed,
             DateAdded = now,

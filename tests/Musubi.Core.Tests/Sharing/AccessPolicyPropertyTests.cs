@@ -21,8 +21,8 @@ public sealed class AccessPolicyPropertyTests
     private sealed record Case(World World, ObjectMarking Object, int PrincipalUser, PartnerAgreement? Partner)
     {
         public Principal Principal => PrincipalUser < 0
-            ? Principal.Anonymous
-            : new Principal(World.Users[PrincipalUser].User, World.Orgs[World.Users[PrincipalUser].Org], World.CommunitiesOf(World.Users[PrincipalUser].Org));
+            ? Principal.Anonymous with { Partner = Partner }
+            : new Principal(World.Users[PrincipalUser].User, World.Orgs[World.Users[PrincipalUser].Org], World.CommunitiesOf(World.Users[PrincipalUser].Org), Partner);
     }
 
     private static readonly Gen<World> Worlds =
@@ -107,7 +107,7 @@ public sealed class AccessPolicyPropertyTests
         Cases_.Sample(c =>
         {
             Interlocked.Increment(ref count);
-            return AccessPolicy.MaySee(c.Principal, c.Object, c.Partner).Allowed == Model(c);
+            return AccessPolicy.MaySee(c.Principal, c.Object).Allowed == Model(c);
         }, iter: Cases, threads: 1);
         Assert.True(count >= 10_000, $"only {count} cases ran");
     }
@@ -117,7 +117,7 @@ public sealed class AccessPolicyPropertyTests
     {
         Cases_.Sample(c =>
         {
-            var decision = AccessPolicy.MaySee(c.Principal, c.Object, c.Partner);
+            var decision = AccessPolicy.MaySee(c.Principal, c.Object);
             if (!decision.Allowed)
             {
                 return true;
@@ -144,8 +144,8 @@ public sealed class AccessPolicyPropertyTests
             var p = c.Principal;
             for (var tlp = Tlp.Clear; tlp < Tlp.AmberStrict; tlp++)
             {
-                var looser = AccessPolicy.MaySee(p, c.Object with { Tlp = tlp }, c.Partner).Allowed;
-                var stricter = AccessPolicy.MaySee(p, c.Object with { Tlp = tlp + 1 }, c.Partner).Allowed;
+                var looser = AccessPolicy.MaySee(p, c.Object with { Tlp = tlp }).Allowed;
+                var stricter = AccessPolicy.MaySee(p, c.Object with { Tlp = tlp + 1 }).Allowed;
                 if (stricter && !looser)
                 {
                     return false;
@@ -187,6 +187,55 @@ public sealed class AccessPolicyPropertyTests
             }
 
             return !AccessPolicy.MayReshare(p, c.Object with { Tlp = Tlp.Red }, ShareTarget.To(organisations: [p.OrganisationId!.Value]), source).Allowed;
+        }, iter: Cases, threads: 1);
+    }
+
+    /// <summary>
+    /// The per-partner ceiling (issue 3): a principal whose organisation is a partner never sees an object above the
+    /// agreement's ceiling, even as the object's creator, named organisation or member of every scoped community; and at
+    /// or below the ceiling the agreement takes nothing away that the scope grants within the partner's communities.
+    /// </summary>
+    [Fact]
+    public void A_partner_principal_never_sees_above_its_ceiling_and_keeps_what_the_scope_grants_at_or_below_it()
+    {
+        var count = 0;
+        Cases_.Where(c => c.Partner is not null && c.PrincipalUser >= 0).Sample(c =>
+        {
+            Interlocked.Increment(ref count);
+            var withPartner = AccessPolicy.MaySee(c.Principal, c.Object);
+            var without = AccessPolicy.MaySee(c.Principal with { Partner = null }, c.Object);
+            if (c.Object.Tlp > c.Partner!.Ceiling)
+            {
+                return !withPartner.Allowed && withPartner.Reason == AccessReason.AbovePartnerCeiling;
+            }
+
+            var inPartnerCommunities = c.Object.Tlp == Tlp.Clear || c.Object.Scope.Communities.Overlaps(c.Partner.Communities);
+            return withPartner.Allowed == (without.Allowed && inPartnerCommunities);
+        }, iter: Cases, threads: 1);
+        Assert.True(count >= 1_000, $"only {count} partner cases ran");
+    }
+
+    /// <summary>Several agreements for one organisation combine to the strictest: whatever it lets through, each one does.</summary>
+    [Fact]
+    public void The_strictest_of_several_agreements_lets_nothing_through_that_any_one_of_them_refuses()
+    {
+        var gen = from c in Cases_
+                  from ceiling in Gen.Enum<Tlp>()
+                  from pick in Gen.Bool.Array[c.World.Communities.Length]
+                  select (c, second: new PartnerAgreement(ceiling, Pick(c.World.Communities, pick).ToHashSet()));
+        gen.Sample(x =>
+        {
+            var (c, second) = x;
+            var first = c.Partner ?? new PartnerAgreement(Tlp.Red, c.World.Communities.ToHashSet());
+            var strictest = PartnerAgreement.Strictest([first, second])!;
+            var principal = c.Principal;
+            if (!AccessPolicy.MaySee(principal with { Partner = strictest }, c.Object).Allowed)
+            {
+                return true;
+            }
+
+            return AccessPolicy.MaySee(principal with { Partner = first }, c.Object).Allowed
+                && AccessPolicy.MaySee(principal with { Partner = second }, c.Object).Allowed;
         }, iter: Cases, threads: 1);
     }
 }

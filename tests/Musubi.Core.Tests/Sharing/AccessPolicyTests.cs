@@ -58,14 +58,28 @@ public sealed class AccessPolicyTests
     {
         var partnerPrincipal = User(Named, NamedUser, Community);
         var greenCeiling = new PartnerAgreement(Tlp.Green, new HashSet<Guid> { Community });
-        Assert.True(AccessPolicy.MaySee(partnerPrincipal, Marked(Tlp.Green), greenCeiling).Allowed);
-        Assert.Equal(AccessReason.AbovePartnerCeiling, AccessPolicy.MaySee(partnerPrincipal, Marked(Tlp.Amber), greenCeiling).Reason);
-        Assert.Equal(AccessReason.AbovePartnerCeiling, AccessPolicy.MaySee(partnerPrincipal, Marked(Tlp.Red), greenCeiling).Reason);
+        Assert.True(AccessPolicy.MaySee(partnerPrincipal with { Partner = greenCeiling }, Marked(Tlp.Green)).Allowed);
+        Assert.Equal(AccessReason.AbovePartnerCeiling, AccessPolicy.MaySee(partnerPrincipal with { Partner = greenCeiling }, Marked(Tlp.Amber)).Reason);
+        Assert.Equal(AccessReason.AbovePartnerCeiling, AccessPolicy.MaySee(partnerPrincipal with { Partner = greenCeiling }, Marked(Tlp.Red)).Reason);
         var elsewhere = new PartnerAgreement(Tlp.Red, new HashSet<Guid> { OtherCommunity });
-        Assert.Equal(AccessReason.PartnerCommunityNotAllowed, AccessPolicy.MaySee(partnerPrincipal, Marked(Tlp.Green), elsewhere).Reason);
-        Assert.True(AccessPolicy.MaySee(partnerPrincipal, Marked(Tlp.Clear), elsewhere).Allowed);
+        Assert.Equal(AccessReason.PartnerCommunityNotAllowed, AccessPolicy.MaySee(partnerPrincipal with { Partner = elsewhere }, Marked(Tlp.Green)).Reason);
+        Assert.True(AccessPolicy.MaySee(partnerPrincipal with { Partner = elsewhere }, Marked(Tlp.Clear)).Allowed);
         var creatorAsPartner = User(Creator);
-        Assert.False(AccessPolicy.MaySee(creatorAsPartner, Marked(Tlp.Amber), greenCeiling).Allowed);
+        Assert.False(AccessPolicy.MaySee(creatorAsPartner with { Partner = greenCeiling }, Marked(Tlp.Amber)).Allowed);
+    }
+
+    [Fact]
+    public void Several_agreements_of_one_organisation_combine_to_the_lowest_ceiling_and_the_common_communities()
+    {
+        var amber = new PartnerAgreement(Tlp.Amber, new HashSet<Guid> { Community, OtherCommunity });
+        var green = new PartnerAgreement(Tlp.Green, new HashSet<Guid> { Community });
+        var combined = PartnerAgreement.Strictest([amber, green])!;
+        Assert.Equal(Tlp.Green, combined.Ceiling);
+        Assert.Equal(new HashSet<Guid> { Community }, combined.Communities);
+        Assert.Null(PartnerAgreement.Strictest([]));
+        var principal = User(Named, NamedUser, Community) with { Partner = combined };
+        Assert.Equal(AccessReason.AbovePartnerCeiling, AccessPolicy.MaySee(principal, Marked(Tlp.Amber)).Reason);
+        Assert.True(AccessPolicy.MaySee(principal, Marked(Tlp.Green)).Allowed);
     }
 
     [Fact]

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Musubi.Infrastructure.Federation;
+
+public static class FederationServiceCollectionExtensions
+{
+    /// <summary>Partners, the runner, and the HTTP client it uses (no cookies; credentials set per request).</summary>
+    public static IServiceCollection AddMusubiFederation(this IServiceCollection services)
+    {
+        services.TryAddSingleton(new FederationOptions());
+        services.AddSingleton<FederationLocks>();
+        services.AddScoped<PartnerService>();
+        services.AddScoped<FederationRunner>();
+        services.AddHttpClient(FederationRunner.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(100))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false });
+        return services;
+    }
+}
