@@ -57,6 +57,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<Intelligence.Taxii.TaxiiService>();
         services.AddScoped<Intelligence.Taxii.MispFeedPublisher>();
         services.AddMusubiDetection();
+        Feeds.FeedsServiceCollectionExtensions.AddMusubiFeeds(services);
         queue ??= new QueueOptions();
         services.TryAddSingleton(queue);
         if (queue.IsNats)
