@@ -40,7 +40,7 @@ public sealed class FeedConfigService(MusubiDbContext db, AuditTrail audit, Time
     public const int MaxIntervalSeconds = 31 * 86400;
     public const long MaxPrefixTableBytes = 64L * 1024 * 1024;
 
-    internal async Task RequireAsync(Actor actor, CancellationToken ct)
+    public async Task RequireAsync(Actor actor, CancellationToken ct)
     {
         var inCentre = actor.OrganisationId != Guid.Empty && await db.Organisations.AsNoTracking()
             .AnyAsync(o => o.Id == actor.OrganisationId && o.Kind == OrganisationKind.NationalCentre, ct);
