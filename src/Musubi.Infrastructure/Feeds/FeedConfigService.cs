@@ -35,7 +35,8 @@ public sealed record FeedPrefixTableDto(string Kind, string FileName, int Prefix
 /// </summary>
 public sealed class FeedConfigService(MusubiDbContext db, AuditTrail audit, TimeProvider time)
 {
-    public static readonly string[] Collectors = ["upload", "folder", "http", "detections"];
+    /// <summary>The detections and TAXII collectors are not built yet (docs/FEEDS.md): refused rather than silently idle.</summary>
+    public static readonly string[] Collectors = ["upload", "folder", "http"];
     public const int MinIntervalSeconds = 1;
     public const int MaxIntervalSeconds = 31 * 86400;
     public const long MaxPrefixTableBytes = 64L * 1024 * 1024;

@@ -11,7 +11,7 @@ public sealed class FeedSourceEntity
     public required string Name { get; set; }
     /// <summary>A parser type (<c>musubi feed types</c>), or null to recognise each file's format from its header.</summary>
     public string? Type { get; set; }
-    /// <summary>upload, folder, http or detections (docs/FEEDS.md).</summary>
+    /// <summary>upload, folder or http (docs/FEEDS.md).</summary>
     public required string Collector { get; set; }
     /// <summary>The URL (http) or the folder (folder); null otherwise.</summary>
     public string? Location { get; set; }

@@ -25,6 +25,12 @@ public sealed class FeedOptions
 
     public int MaxAttempts { get; set; } = 10;
 
+    /// <summary>
+    /// How long a leased file message stays hidden before it is delivered again. After a crash, the files being
+    /// processed wait this long; a live worker slower than this is harmless (the file is claimed in its transaction).
+    /// </summary>
+    public TimeSpan QueueLease { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Rows per report; a window with more becomes several reports (each its own ticket).</summary>
     public int MaxRowsPerReport { get; set; } = 100_000;
 

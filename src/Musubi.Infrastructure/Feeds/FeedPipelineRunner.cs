@@ -10,10 +10,8 @@ namespace Musubi.Infrastructure.Feeds;
 /// the work queue (acknowledging each only after its transaction committed), and the periodic part (collectors,
 /// closing due windows into reports, delivery). Each call uses its own scope.
 /// </summary>
-public sealed class FeedPipelineRunner(IServiceScopeFactory scopes, IWorkQueue queue, ILogger<FeedPipelineRunner> log)
+public sealed class FeedPipelineRunner(IServiceScopeFactory scopes, IWorkQueue queue, FeedOptions options, ILogger<FeedPipelineRunner> log)
 {
-    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
-
     /// <summary>A message delivered this often without success marks its file failed (a poison file must not block the rest).</summary>
     public const int MaxAttempts = 5;
 
@@ -26,7 +24,7 @@ public sealed class FeedPipelineRunner(IServiceScopeFactory scopes, IWorkQueue q
     /// <summary>Processes up to <paramref name="max"/> queued files, waiting up to <paramref name="wait"/> for the first.</summary>
     public async Task<int> ProcessQueuedAsync(int max, TimeSpan wait, CancellationToken ct)
     {
-        var messages = await queue.LeaseAsync(FeedIntake.Topic, max, Lease, wait, ct);
+        var messages = await queue.LeaseAsync(FeedIntake.Topic, max, options.QueueLease, wait, ct);
         foreach (var message in messages)
         {
             if (!Guid.TryParse(Encoding.UTF8.GetString(message.Payload.Span), out var fileId))

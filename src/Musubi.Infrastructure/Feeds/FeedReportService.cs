@@ -27,7 +27,7 @@ public sealed class FeedReportService(MusubiDbContext db, IServiceProvider servi
     {
         var now = time.GetUtcNow();
         var due = await db.Set<FeedWindowRowEntity>().AsNoTracking().Where(w => w.WindowEnd <= now)
-            .Select(w => new { w.RecipientId, w.WindowStart, w.WindowEnd }).Distinct().Take(100).ToListAsync(ct);
+            .Select(w => new { w.RecipientId, w.WindowStart, w.WindowEnd }).Distinct().OrderBy(w => w.WindowEnd).Take(100).ToListAsync(ct);
         var made = 0;
         foreach (var w in due.OrderBy(w => w.WindowEnd))
         {

@@ -20,7 +20,7 @@ public static class FeedsApi
         {
             var created = await svc.CreateSourceAsync(http.RequireActor(), input, ct);
             return TypedResults.Created($"/api/v1/feeds/sources/{created.Id}", created);
-        }).WithSummary("Add a feed source (collector upload, folder, http or detections; type or auto-detect).");
+        }).WithSummary("Add a feed source (collector upload, folder or http; type or auto-detect).");
         feeds.MapPut("/sources/{id:guid}", async (HttpContext http, FeedConfigService svc, Guid id, FeedSourceInput input, CancellationToken ct) =>
             TypedResults.Ok(await svc.UpdateSourceAsync(http.RequireActor(), id, input, ct))).WithSummary("Change a feed source.");
         feeds.MapDelete("/sources/{id:guid}", async (HttpContext http, FeedConfigService svc, Guid id, CancellationToken ct) =>

@@ -17,7 +17,7 @@ namespace Musubi.Server.Tests.Feeds;
 /// </summary>
 public sealed class FeedCrashTests
 {
-    private const string Password = "crash-test-admin-passphrase";
+    private const string Password = "crash-test-operator-passphrase";
     private static readonly string[] Prefixes = ["10.1", "10.2", "10.3"];
 
     [Fact]
@@ -61,7 +61,8 @@ public sealed class FeedCrashTests
 
             // Let the last process finish everything: all files processed, all windows closed, nothing pending or sending.
             FeedReportDto[] reports = [];
-            for (var i = 0; i < 600; i++)
+            var deadline = DateTime.UtcNow.AddMinutes(3);
+            while (DateTime.UtcNow < deadline)
             {
                 reports = await MusubiServer.ReadAsync<FeedReportDto[]>(await http.GetAsync("/api/v1/feeds/reports?limit=1000", ct));
                 var files = await Task.WhenAll(accepted.Select(async id => await MusubiServer.ReadAsync<FeedFileDto>(await http.GetAsync($"/api/v1/feeds/files/{id}", ct))));
@@ -72,6 +73,11 @@ public sealed class FeedCrashTests
                 }
 
                 await Task.Delay(200, ct);
+            }
+
+            foreach (var id in accepted)
+            {
+                Assert.Equal(FeedFileStates.Processed, (await MusubiServer.ReadAsync<FeedFileDto>(await http.GetAsync($"/api/v1/feeds/files/{id}", ct))).State);
             }
 
             var rows = new List<string>();
@@ -154,17 +160,20 @@ public sealed class FeedCrashTests
         env["Musubi__Feeds__TickInterval"] = "00:00:00.100";
         // One process at a time here, so any report still "sending" when a process starts was interrupted by the kill.
         env["Musubi__Feeds__HoldAfter"] = "00:00:00";
+        // Files leased by a killed process come back after the lease.
+        env["Musubi__Feeds__QueueLease"] = "00:00:03";
         env["Logging__LogLevel__Default"] = "Warning";
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null && log.Count < 200) { log.Enqueue(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null && log.Count < 200) { log.Enqueue(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         for (var i = 0; i < 600; i++)
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"the server exited with {process.ExitCode} while starting");
+                throw new InvalidOperationException($"the server exited with {process.ExitCode} while starting:\n{string.Join("\n", log)}");
             }
 
             try
