@@ -20,7 +20,7 @@ public static class MusubiCli
         root.Subcommands.Add(LedgerCommands.Build(env, global));
         DetectionCommands.Build(env).ToList().ForEach(root.Subcommands.Add);
         root.Subcommands.Add(IngestCommand.Build(env, global));
-        root.Subcommands.Add(FeedCommands.Build(env));
+        root.Subcommands.Add(FeedCommands.Build(env, global));
         root.Subcommands.Add(StixCommands.Build(env));
         root.Subcommands.Add(MispCommands.Build(env));
         return root;

@@ -33,3 +33,6 @@ public sealed class ConflictException(string message, string? field = null) : Mu
 {
     public string? Field { get; } = field;
 }
+
+/// <summary>The input is larger than the limit for it (HTTP 413).</summary>
+public sealed class PayloadTooLargeException(string message) : MusubiException(message);

@@ -61,6 +61,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<Intelligence.Taxii.MispFeedPublisher>();
         Federation.FederationServiceCollectionExtensions.AddMusubiFederation(services);
         services.AddMusubiDetection();
+        Feeds.FeedsServiceCollectionExtensions.AddMusubiFeeds(services);
         queue ??= new QueueOptions();
         services.TryAddSingleton(queue);
         if (queue.IsNats)

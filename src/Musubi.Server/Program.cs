@@ -40,7 +40,15 @@ builder.Services.AddMusubiInfrastructure(
     MusubiHost.DatabaseOptions(builder.Configuration, dataDirectory),
     MusubiHost.IdentityOptions(builder.Configuration),
     MusubiHost.SetupOptions(builder.Configuration),
+    queue: builder.Configuration.GetSection(Musubi.Infrastructure.Queueing.QueueOptions.Section).Get<Musubi.Infrastructure.Queueing.QueueOptions>(),
     ledger: ledgerOptions);
+var feedOptions = builder.Configuration.GetSection(Musubi.Infrastructure.Feeds.FeedOptions.Section).Get<Musubi.Infrastructure.Feeds.FeedOptions>()
+    ?? new Musubi.Infrastructure.Feeds.FeedOptions();
+builder.Services.AddSingleton(feedOptions);
+// The notify engineer's e-mail sender and infected-host tracker are registered here (before this line) when merged;
+// without a sender, a configured recording file serves dry runs and the crash test.
+Musubi.Infrastructure.Feeds.FeedsServiceCollectionExtensions.AddRecordingFeedSenderIfConfigured(builder.Services, feedOptions);
+builder.Services.AddHostedService<Musubi.Server.Workers.FeedWorker>();
 builder.Services.AddLedgerJobs(ledgerOptions);
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<IAuditContext, HttpAuditContext>();
@@ -108,6 +116,7 @@ api.MapIncidentsApi();
 api.MapNotificationsApi();
 api.MapIntelligenceApi();
 api.MapSensorsApi();
+api.MapFeedsApi();
 api.MapAlertsApi();
 api.MapRuleSetsApi();
 app.MapIngestApi();

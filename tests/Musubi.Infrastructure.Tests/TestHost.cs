@@ -49,7 +49,7 @@ public sealed class TestHost : IAsyncDisposable
     }
 
     /// <summary>A new process on the same database: new services, nothing kept in memory.</summary>
-    public Task<TestHost> ReopenAsync() => OpenAsync(Options, Time, AdminPassword, null);
+    public Task<TestHost> ReopenAsync(Action<IServiceCollection>? configure = null) => OpenAsync(Options, Time, AdminPassword, configure);
 
     private static async Task<TestHost> OpenAsync(DatabaseOptions options, FakeTimeProvider time, string? adminPassword, Action<IServiceCollection>? configure)
     {

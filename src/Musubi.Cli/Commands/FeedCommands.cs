@@ -9,7 +9,7 @@ namespace Musubi.Cli.Commands;
 /// </summary>
 internal static class FeedCommands
 {
-    public static Command Build(CliEnvironment env)
+    public static Command Build(CliEnvironment env, GlobalOptions global)
     {
         var type = new Option<string>("--type") { Description = "Feed type (see 'musubi feed types'); without it the format is recognised from the file", HelpName = "TYPE" };
         var mapping = new Option<string>("--mapping") { Description = "Column mapping (JSON) for --type csv", HelpName = "FILE" };
@@ -26,6 +26,8 @@ internal static class FeedCommands
         var command = new Command("feed", "Infected-host notification feeds");
         command.Subcommands.Add(parse);
         command.Subcommands.Add(types);
+        command.Subcommands.Add(FeedSubmitCommand.Submit(env, global));
+        command.Subcommands.Add(FeedSubmitCommand.PrefixTable(env, global));
         return command;
     }
 }

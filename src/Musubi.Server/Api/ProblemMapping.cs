@@ -30,6 +30,7 @@ public static class ProblemMapping
         NotFoundException => TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status404NotFound, title: "Not found"),
         ConflictException c => TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict, title: "Conflict",
             extensions: c.Field is null ? null : new Dictionary<string, object?> { ["field"] = c.Field }),
+        PayloadTooLargeException => TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status413PayloadTooLarge, title: "Payload too large"),
         _ => TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest),
     };
 
