@@ -710,6 +710,238 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.ToTable("sigma_rule_set_targets", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Feeds.Tracking.CleanupCampaignEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CreatedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("End")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Malware")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Organisations")
+                        .IsRequired()
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Start")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Taxonomy")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Start");
+
+                    b.ToTable("cleanup_campaigns", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Feeds.Tracking.InfectedHostEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Address")
+                        .IsRequired()
+                        .HasMaxLength(45)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("Asn")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CleanedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("FirstSeen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastSeen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastTicket")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Malware")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("OrganisationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RecipientId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Reinfections")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Taxonomy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TimesReported")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State", "LastSeen");
+
+                    b.HasIndex("UpdatedAt", "Id");
+
+                    b.HasIndex("OrganisationId", "State", "LastSeen");
+
+                    b.HasIndex("RecipientId", "Address", "Type", "Malware")
+                        .IsUnique();
+
+                    b.ToTable("infected_hosts", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Feeds.Tracking.InfectedHostEpisodeEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CleanedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("HostId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsReinfection")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastSeen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OpenedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("OrganisationId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("HostId", "CleanedAt");
+
+                    b.HasIndex("OrganisationId", "OpenedAt");
+
+                    b.ToTable("infected_host_episodes", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Feeds.Tracking.TrackedReportEntity", b =>
+                {
+                    b.Property<string>("Ticket")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("From")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("HostCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Language")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("OrganisationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RecipientId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RowCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("To")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Ticket");
+
+                    b.HasIndex("To");
+
+                    b.HasIndex("OrganisationId", "To");
+
+                    b.ToTable("feed_report_tickets", (string)null);
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Feeds.Tracking.TrackedReportHostEntity", b =>
+                {
+                    b.Property<string>("Ticket")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("HostId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Rows")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Ticket", "HostId");
+
+                    b.HasIndex("HostId");
+
+                    b.ToTable("feed_report_hosts", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseDeliveryEntity", b =>
                 {
                     b.Property<Guid>("RunId")
@@ -1778,6 +2010,34 @@ namespace Musubi.Migrations.Sqlite.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Feeds.Tracking.InfectedHostEpisodeEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Feeds.Tracking.InfectedHostEntity", "Host")
+                        .WithMany("Episodes")
+                        .HasForeignKey("HostId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Host");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Feeds.Tracking.TrackedReportHostEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Feeds.Tracking.InfectedHostEntity", "Host")
+                        .WithMany()
+                        .HasForeignKey("HostId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Musubi.Infrastructure.Feeds.Tracking.TrackedReportEntity", null)
+                        .WithMany("Hosts")
+                        .HasForeignKey("Ticket")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Host");
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseDeliveryEntity", b =>
                 {
                     b.HasOne("Musubi.Infrastructure.Incidents.ExerciseRunEntity", null)
@@ -1960,6 +2220,16 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.Navigation("Rules");
 
                     b.Navigation("Targets");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Feeds.Tracking.InfectedHostEntity", b =>
+                {
+                    b.Navigation("Episodes");
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Feeds.Tracking.TrackedReportEntity", b =>
+                {
+                    b.Navigation("Hosts");
                 });
 
             modelBuilder.Entity("Musubi.Infrastructure.Incidents.ExerciseRunEntity", b =>
