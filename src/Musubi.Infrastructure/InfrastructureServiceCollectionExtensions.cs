@@ -53,6 +53,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<Intelligence.StixImporter>();
         services.AddScoped<Intelligence.StixReadService>();
         services.AddScoped<Intelligence.MispImporter>();
+        services.AddScoped<Feeds.Tracking.InfectedHostTaxii>();
         services.AddScoped<Intelligence.Taxii.TaxiiCollections>();
         services.AddScoped<Intelligence.Taxii.TaxiiService>();
         services.AddScoped<Intelligence.Taxii.MispFeedPublisher>();

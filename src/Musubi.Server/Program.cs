@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Musubi.Infrastructure;
 using Musubi.Infrastructure.Audit;
 using Musubi.Infrastructure.Data;
+using Musubi.Infrastructure.Feeds;
 using Musubi.Infrastructure.Ledger;
 using Musubi.Infrastructure.Setup;
 using Musubi.Server.Api;
@@ -54,6 +55,8 @@ builder.Services.AddHostedService<Musubi.Server.Workers.NotificationWorker>();
 builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastructure.Notifications.SmtpOptions.Section).Get<Musubi.Infrastructure.Notifications.SmtpOptions>()
     ?? new Musubi.Infrastructure.Notifications.SmtpOptions());
 
+builder.Services.AddFeedDelivery(builder.Configuration);
+
 var app = builder.Build();
 
 await using (var scope = app.Services.CreateAsyncScope())
@@ -104,12 +107,14 @@ api.MapNotificationsApi();
 api.MapIntelligenceApi();
 api.MapSensorsApi();
 api.MapAlertsApi();
+api.MapFeedDeliveryApi();
 app.MapIngestApi();
 api.MapLedgerApi();
 app.MapTaxiiApi();
 app.MapMusubiOpenApi();
 app.MapMusubiUi();
 app.MapIncidentReportDownload();
+app.MapIspPortalDownload();
 app.MapStaticAssets();
 app.MapRazorComponents<App>();
 
