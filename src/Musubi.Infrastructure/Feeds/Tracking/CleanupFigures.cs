@@ -125,7 +125,8 @@ public sealed class CleanupFigures(MusubiDbContext db, InfectedHostQueries queri
         {
             var ids = chunk.Select(g => (Guid?)g).ToList();
             var rows = await db.Set<TrackedReportEntity>().AsNoTracking().Where(t => ids.Contains(t.OrganisationId) && t.To >= from && t.To < to)
-                .SelectMany(t => t.Hosts.Select(h => new { h.HostId, t.OrganisationId, t.To })).ToListAsync(ct);
+                .Join(db.Set<TrackedReportHostEntity>(), t => t.Ticket, h => h.Ticket, (t, h) => new { h.HostId, t.OrganisationId, t.To })
+                .ToListAsync(ct);
             list.AddRange(rows.Select(r => (r.HostId, r.OrganisationId, r.To)));
         }
 
