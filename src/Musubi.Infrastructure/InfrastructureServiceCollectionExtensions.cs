@@ -56,6 +56,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.TryAddSingleton(new Intelligence.DecayOptions());
         services.AddScoped<Detection.ManualSightingService>();
         services.AddScoped<Intelligence.MispImporter>();
+        services.AddScoped<Feeds.Tracking.InfectedHostTaxii>();
         services.AddScoped<Intelligence.Taxii.TaxiiCollections>();
         services.AddScoped<Intelligence.Taxii.TaxiiService>();
         services.AddScoped<Intelligence.Taxii.MispFeedPublisher>();

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Musubi.Infrastructure;
 using Musubi.Infrastructure.Audit;
 using Musubi.Infrastructure.Data;
+using Musubi.Infrastructure.Feeds;
 using Musubi.Infrastructure.Ledger;
 using Musubi.Infrastructure.Setup;
 using Musubi.Server.Api;
@@ -45,9 +46,6 @@ builder.Services.AddMusubiInfrastructure(
 var feedOptions = builder.Configuration.GetSection(Musubi.Infrastructure.Feeds.FeedOptions.Section).Get<Musubi.Infrastructure.Feeds.FeedOptions>()
     ?? new Musubi.Infrastructure.Feeds.FeedOptions();
 builder.Services.AddSingleton(feedOptions);
-// The notify engineer's e-mail sender and infected-host tracker are registered here (before this line) when merged;
-// without a sender, a configured recording file serves dry runs and the crash test.
-Musubi.Infrastructure.Feeds.FeedsServiceCollectionExtensions.AddRecordingFeedSenderIfConfigured(builder.Services, feedOptions);
 builder.Services.AddHostedService<Musubi.Server.Workers.FeedWorker>();
 builder.Services.AddLedgerJobs(ledgerOptions);
 builder.Services.AddHttpContextAccessor();
@@ -66,6 +64,10 @@ builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastruc
     ?? new Musubi.Infrastructure.Federation.FederationOptions());
 builder.Services.AddSingleton(builder.Configuration.GetSection(Musubi.Infrastructure.Notifications.SmtpOptions.Section).Get<Musubi.Infrastructure.Notifications.SmtpOptions>()
     ?? new Musubi.Infrastructure.Notifications.SmtpOptions());
+
+builder.Services.AddFeedDelivery(builder.Configuration);
+// A configured recording file (dry runs, the kill -9 test) replaces the e-mail sender.
+Musubi.Infrastructure.Feeds.FeedsServiceCollectionExtensions.AddRecordingFeedSenderIfConfigured(builder.Services, feedOptions);
 
 var app = builder.Build();
 
@@ -119,6 +121,7 @@ api.MapSensorsApi();
 api.MapFeedsApi();
 api.MapAlertsApi();
 api.MapRuleSetsApi();
+api.MapFeedDeliveryApi();
 app.MapIngestApi();
 api.MapLedgerApi();
 api.MapFederationApi();
@@ -126,6 +129,7 @@ app.MapTaxiiApi();
 app.MapMusubiOpenApi();
 app.MapMusubiUi();
 app.MapIncidentReportDownload();
+app.MapIspPortalDownload();
 app.MapStaticAssets();
 app.MapRazorComponents<App>();
 

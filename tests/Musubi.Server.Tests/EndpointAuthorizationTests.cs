@@ -245,4 +245,19 @@ public sealed class EndpointAuthorizationTests(Principals p) : IClassFixture<Pri
         }, Principals.Json));
         await Check(_ => Req(HttpMethod.Post, $"/api/v1/federation/partners/{pushing.GetProperty("id").GetGuid()}/push"), 200, Admin);
     }
+
+    [Fact]
+    public async Task Infected_hosts_and_clean_up_figures_are_read_by_everyone_for_their_own_organisation_only()
+    {
+        await Check(_ => Req(HttpMethod.Get, "/api/v1/feeds/hosts"), 200, SignedIn);
+        await Check(_ => Req(HttpMethod.Get, "/api/v1/feeds/tickets"), 200, SignedIn);
+        await Check(_ => Req(HttpMethod.Get, "/api/v1/feeds/cleanup/weekly"), 200, SignedIn);
+        await Check(_ => Req(HttpMethod.Get, $"/api/v1/feeds/hosts?organisationId={p.OrgA}"), 200, OrgAdminA, AnalystA, ReadOnlyA, ServiceA);
+        await Check(_ => Req(HttpMethod.Get, $"/api/v1/feeds/cleanup/weekly?organisationId={p.OrgA}"), 200, OrgAdminA, AnalystA, ReadOnlyA, ServiceA);
+    }
+
+    [Fact]
+    public Task Clean_up_campaigns_are_created_by_platform_admins_and_centre_staff() =>
+        Check(_ => Req(HttpMethod.Post, "/api/v1/feeds/campaigns",
+            new { name = Unique("Clean day"), start = "2026-11-01T00:00:00Z", end = "2026-11-08T00:00:00Z" }), 201, Admin);
 }

@@ -22,12 +22,16 @@ public static class FeedsServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The test and dry-run sender (<see cref="FeedOptions.RecordingSenderPath"/>), only if no sender is registered.</summary>
+    /// <summary>
+    /// The test and dry-run sender (<see cref="FeedOptions.RecordingSenderPath"/>): when a recording file is configured
+    /// it replaces any registered sender (the e-mail one included), so a dry run never mails anybody.
+    /// </summary>
     public static IServiceCollection AddRecordingFeedSenderIfConfigured(this IServiceCollection services, FeedOptions options)
     {
         if (options.RecordingSenderPath is { Length: > 0 } path)
         {
-            services.TryAddSingleton<IFeedReportSender>(new RecordingFeedReportSender(path));
+            services.RemoveAll<IFeedReportSender>();
+            services.AddSingleton<IFeedReportSender>(new RecordingFeedReportSender(path));
         }
 
         return services;

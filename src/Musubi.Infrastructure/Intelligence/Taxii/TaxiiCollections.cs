@@ -9,7 +9,7 @@ namespace Musubi.Infrastructure.Intelligence.Taxii;
 /// organisation's, and one per community its organisation belongs to. A collection is only a view: each object in it
 /// still passes the access policy for the caller.
 /// </summary>
-public sealed class TaxiiCollections(MusubiDbContext db)
+public sealed class TaxiiCollections(MusubiDbContext db, Feeds.Tracking.InfectedHostTaxii infectedHosts)
 {
     public static readonly Guid VisibleId = Guid.Parse("3b0f6a0e-6d2a-4c51-9a35-1f6c3d0b7e01");
     public static readonly Guid ClearId = Guid.Parse("3b0f6a0e-6d2a-4c51-9a35-1f6c3d0b7e02");
@@ -36,6 +36,11 @@ public sealed class TaxiiCollections(MusubiDbContext db)
             list.Add(new TaxiiCollection(c.Id, $"Community: {c.NameEn}",
                 $"Objects shared with the community {c.NameEn} ({c.Slug}). Objects added here are published at TLP:GREEN to its members.",
                 $"community-{c.Slug}", read, write, TaxiiCollectionKind.Community, c.Id));
+        }
+
+        if (await infectedHosts.CollectionForAsync(actor, ct) is { } hosts)
+        {
+            list.Add(hosts);
         }
 
         return list;

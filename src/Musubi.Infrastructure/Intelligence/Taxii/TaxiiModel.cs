@@ -12,6 +12,8 @@ public enum TaxiiCollectionKind
     Organisation,
     /// <summary>Objects scoped to one community the organisation belongs to; writing publishes at TLP:GREEN to it.</summary>
     Community,
+    /// <summary>The organisation's open infected hosts from notification feeds (read only; Feeds/Tracking/InfectedHostTaxii).</summary>
+    InfectedHosts,
 }
 
 /// <summary>A TAXII 2.1 collection (§5.2.1) as one principal sees it.</summary>

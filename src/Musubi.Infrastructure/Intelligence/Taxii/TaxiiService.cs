@@ -15,7 +15,8 @@ namespace Musubi.Infrastructure.Intelligence.Taxii;
 /// are in the collection and visible to the caller.
 /// </summary>
 public sealed class TaxiiService(
-    MusubiDbContext db, IntelligencePrincipals principals, TaxiiCollections collections, StixImporter importer, AuditTrail audit, TimeProvider time)
+    MusubiDbContext db, IntelligencePrincipals principals, TaxiiCollections collections, StixImporter importer, AuditTrail audit, TimeProvider time,
+    Feeds.Tracking.InfectedHostTaxii infectedHosts)
 {
     /// <summary>The server's page size limit: a larger client limit is capped to it (§3.4, limit).</summary>
     public const int MaxPage = 1000;
@@ -29,13 +30,21 @@ public sealed class TaxiiService(
     public async Task<TaxiiPage> ObjectsAsync(Actor actor, string collectionId, TaxiiFilter filter, CancellationToken ct)
     {
         var collection = await ReadableAsync(actor, collectionId, ct);
-        return await PageAsync(actor, collection, filter, ct);
+        return collection.Kind == TaxiiCollectionKind.InfectedHosts
+            ? await infectedHosts.PageAsync(actor, filter, ct)
+            : await PageAsync(actor, collection, filter, ct);
     }
 
     /// <summary>One object's versions in a collection (§5.6); 404 when none of them is in the collection for the caller.</summary>
     public async Task<TaxiiPage> ObjectAsync(Actor actor, string collectionId, string objectId, TaxiiFilter filter, CancellationToken ct)
     {
         var collection = await ReadableAsync(actor, collectionId, ct);
+        if (collection.Kind == TaxiiCollectionKind.InfectedHosts)
+        {
+            var page = await infectedHosts.PageAsync(actor, filter with { Ids = [objectId], Types = null }, ct);
+            return page.Items.Count > 0 ? page : throw TaxiiException.NotFound($"no object {objectId} in this collection for you");
+        }
+
         var principal = await principals.ForAsync(actor, ct);
         if ((await VisibleVersionsAsync(collection, principal, [objectId], ct)).Count == 0)
         {
@@ -58,7 +67,7 @@ public sealed class TaxiiService(
         var collection = await collections.GetAsync(actor, collectionId, ct);
         if (!collection.CanWrite)
         {
-            throw TaxiiException.Forbidden(collection.Kind == TaxiiCollectionKind.Visible
+            throw TaxiiException.Forbidden(collection.Kind is TaxiiCollectionKind.Visible or TaxiiCollectionKind.InfectedHosts
                 ? "this collection is read only: add objects to a TLP, organisation or community collection"
                 : "adding objects needs the intel:write scope and a role other than read-only");
         }
