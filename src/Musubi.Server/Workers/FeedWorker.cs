@@ -11,7 +11,13 @@ public sealed class FeedWorker(FeedPipelineRunner runner, FeedOptions options, I
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (services.GetService<IFeedReportSender>() is null)
+        bool hasSender;
+        using (var scope = services.CreateScope())
+        {
+            hasSender = scope.ServiceProvider.GetService<IFeedReportSender>() is not null;
+        }
+
+        if (!hasSender)
         {
             log.LogWarning("no IFeedReportSender is registered: feed reports are made and kept as pending, not delivered");
         }
