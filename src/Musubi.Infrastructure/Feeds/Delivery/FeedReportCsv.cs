@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Musubi.Infrastructure.Constituency.Exchange;
 
 namespace Musubi.Infrastructure.Feeds.Delivery;
 
@@ -41,7 +42,7 @@ public static class FeedReportCsv
 
     public static byte[] WriteUtf8(IEnumerable<FeedReportRow> rows) => Encoding.UTF8.GetBytes(Write(rows));
 
-    /// <summary>One cell, escaped for formula injection and quoted when needed.</summary>
+    /// <summary>One cell, escaped for formula injection (the constituency exchange's rule) and quoted when needed.</summary>
     public static string Cell(string? value)
     {
         if (string.IsNullOrEmpty(value))
@@ -49,11 +50,7 @@ public static class FeedReportCsv
             return "";
         }
 
-        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
-        {
-            value = "'" + value;
-        }
-
+        value = CsvLayout.Guard(value);
         return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
     }
 
