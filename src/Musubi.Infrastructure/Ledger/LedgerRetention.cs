@@ -170,21 +170,18 @@ public sealed class LedgerRetention(MusubiDbContext db, AuditTrail audit, TimePr
             var auditIds = new List<long>();
             foreach (var e in rows)
             {
-                var policy = Policy(policies, e.OrganisationId, e.Category);
-                if (policy is null || e.At >= now.AddDays(-policy.RetainDays))
+                switch (Decide(policies, holds, now, e.OrganisationId, e.Category, e.At, out var reason))
                 {
-                    continue;
-                }
-
-                if (holds.Any(h => (h.OrganisationId is null || h.OrganisationId == e.OrganisationId) && (h.Category is null || h.Category == e.Category)))
-                {
-                    held++;
-                    continue;
+                    case Verdict.Keep:
+                        continue;
+                    case Verdict.Held:
+                        held++;
+                        continue;
                 }
 
                 e.Payload = null;
                 e.PayloadRemovedAt = now;
-                e.PayloadRemovedReason = $"retention: {policy.RetainDays} days";
+                e.PayloadRemovedReason = reason;
                 if (e.AuditEntryId is { } id)
                 {
                     auditIds.Add(id);
@@ -224,21 +221,23 @@ public sealed class LedgerRetention(MusubiDbContext db, AuditTrail audit, TimePr
                 var changed = false;
                 foreach (var e in entries)
                 {
-                    var policy = e.Payload is null ? null : Policy(policies, e.OrganisationId, e.Category);
-                    if (policy is null || e.At >= now.AddDays(-policy.RetainDays))
+                    if (e.Payload is null)
                     {
                         continue;
                     }
 
-                    if (holds.Any(h => (h.OrganisationId is null || h.OrganisationId == e.OrganisationId) && (h.Category is null || h.Category == e.Category)))
+                    switch (Decide(policies, holds, now, e.OrganisationId, e.Category, e.At, out var reason))
                     {
-                        held++;
-                        continue;
+                        case Verdict.Keep:
+                            continue;
+                        case Verdict.Held:
+                            held++;
+                            continue;
                     }
 
                     e.Payload = null;
                     e.PayloadRemovedAt = now;
-                    e.PayloadRemovedReason = $"retention: {policy.RetainDays} days";
+                    e.PayloadRemovedReason = reason;
                     changed = true;
                     removed++;
                     perCategory[e.Category] = perCategory.GetValueOrDefault(e.Category) + 1;
@@ -268,6 +267,31 @@ public sealed class LedgerRetention(MusubiDbContext db, AuditTrail audit, TimePr
         }
 
         return new RetentionRun(removed, held);
+    }
+
+    private enum Verdict { Keep, Held, Remove }
+
+    /// <summary>
+    /// The one retention rule for an entry, whichever table holds it: kept while its policy's days have not passed
+    /// (or no policy applies), held while an active legal hold covers its organisation and category, else removed.
+    /// </summary>
+    private static Verdict Decide(List<LedgerRetentionPolicyEntity> policies, List<LedgerLegalHoldEntity> holds, DateTimeOffset now,
+        Guid? organisationId, string category, DateTimeOffset at, out string reason)
+    {
+        reason = "";
+        var policy = Policy(policies, organisationId, category);
+        if (policy is null || at >= now.AddDays(-policy.RetainDays))
+        {
+            return Verdict.Keep;
+        }
+
+        if (holds.Any(h => (h.OrganisationId is null || h.OrganisationId == organisationId) && (h.Category is null || h.Category == category)))
+        {
+            return Verdict.Held;
+        }
+
+        reason = $"retention: {policy.RetainDays} days";
+        return Verdict.Remove;
     }
 
     private static LedgerRetentionPolicyEntity? Policy(List<LedgerRetentionPolicyEntity> policies, Guid? organisationId, string category) =>
