@@ -140,7 +140,7 @@ public sealed class DarknetPcapTests
     {
         var data = Synthetic(bigEndian, nanoseconds, fraction);
         Assert.True(Parser.Recognises(data, null));
-        Assert.Same(Parser, FeedFormats.Recognise(data, "x.pcap"));
+        Assert.IsType<DarknetPcapParser>(FeedFormats.Recognise(data, "x.pcap"));
         var sink = Parse(data);
         Assert.Empty(sink.Errors);
         var e = Assert.Single(sink.Events);

@@ -12,7 +12,7 @@ namespace Musubi.Feeds.Parsers;
 /// that sends to the telescope becomes one event per (source, protocol, destination port, UTC day) with its packet
 /// count, classified per source:
 /// <list type="bullet">
-/// <item>backscatter (other / backscatter): the group's packets are replies — TCP SYN-ACK or RST, ICMP echo reply,
+/// <item>backscatter (other / backscatter): not a scanner's probe group, and most of the group's packets are replies — TCP SYN-ACK or RST, ICMP echo reply,
 /// destination unreachable, time exceeded — i.e. answers to traffic forged with telescope addresses (a DoS victim);</item>
 /// <item>scanner (information-gathering / scanner): the source's probes — TCP segments without ACK or RST (SYN, and
 /// the NULL/FIN/Xmas stealth probes), UDP datagrams, ICMP echo/timestamp/address-mask requests — reached at least
@@ -68,6 +68,7 @@ public sealed class DarknetPcapParser : IFeedParser
     {
         public long Packets;
         public long Replies;
+        public long Probes;
         public long FirstMs = long.MaxValue;
         public long LastMs = long.MinValue;
     }
@@ -157,7 +158,8 @@ public sealed class DarknetPcapParser : IFeedParser
             byte[] address = Encoding.ASCII.GetBytes(ToAddress(key.Address, key.V6).ToString());
             context.Set(FeedField.SourceIp, address, required: true, column: "source");
             context.SetTime(group.FirstMs);
-            Classification c = group.Replies * 2 > group.Packets ? Backscatter : stats.Scanner ? Scanner : Unsolicited;
+            // A scanner's own groups stay scans even with the resets its stack sends after an answer (masscan does).
+            Classification c = stats.Scanner && group.Probes > 0 ? Scanner : group.Replies * 2 > group.Packets ? Backscatter : Unsolicited;
             c.ApplyTo(context);
             context.SetSymbol(FeedField.FeedName, FeedName);
             context.Set(FeedField.ProtocolTransport, Encoding.ASCII.GetBytes(key.Protocol switch { 6 => "tcp", 17 => "udp", 1 => "icmp", 58 => "ipv6-icmp", _ => "other" }));
@@ -371,6 +373,7 @@ public sealed class DarknetPcapParser : IFeedParser
 
         group.Packets++;
         group.Replies += reply ? 1 : 0;
+        group.Probes += probe ? 1 : 0;
         group.FirstMs = Math.Min(group.FirstMs, ms);
         group.LastMs = Math.Max(group.LastMs, ms);
         if (!sources.TryGetValue((source, v6), out SourceStats? stats))

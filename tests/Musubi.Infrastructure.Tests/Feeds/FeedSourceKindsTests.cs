@@ -38,8 +38,8 @@ public sealed class FeedSourceKindsTests(PostgresServer postgres)
         Assert.Equal(1, await w.ProcessAsync());
         var processed = await w.FileAsync(file.Id);
         Assert.Equal((2, 2, 2), (processed.Accepted, processed.Rejected, processed.Routed));
-        Assert.Contains("3: column '1' (time.source): 'not a date' does not match the time format", processed.Errors);
-        Assert.Contains("5: ", processed.Errors);
+        Assert.Contains("4: column '1' (time.source): 'not a date' does not match the time format", processed.Errors);
+        Assert.Contains("5: column '2' (source.ip): 'no-ip'", processed.Errors);
         var status = (await w.Config(c => c.ListSourcesAsync(w.Host.Admin, None))).Single(s => s.Name == "partner-bots");
         Assert.Equal((2, 2), (status.RowsAccepted, status.RowsRejected));
 
