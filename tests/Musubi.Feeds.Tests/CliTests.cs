@@ -92,11 +92,30 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Parse_darknet_pcap_prints_one_event_per_source_protocol_port_and_day()
+    {
+        string file = Musubi.Testing.Corpora.Require("pcap", "curated-pcaps", "attacks", "scanners", "nmap", "nmap_80_vanilla.pcap");
+        var (exit, output, error) = await Run("feed", "parse", "--type", "darknet-pcap", file);
+        Assert.True(exit == 0, error);
+        var events = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var scans = events.Where(e => e.GetProperty("source.ip").GetString() == "10.87.1.10").ToList();
+        Assert.Equal([80, 443], scans.Select(e => e.GetProperty("destination.port").GetInt32()).Order());
+        Assert.All(scans, e => Assert.Equal("scanner", e.GetProperty("classification.type").GetString()));
+        Assert.All(scans, e => Assert.Equal("darknet", e.GetProperty("feed.name").GetString()));
+        Assert.Contains(scans, e => e.GetProperty("extra.packets").GetString() == "3");
+
+        // Recognised without --type from the magic number.
+        var (again, recognised, _) = await Run("feed", "parse", file);
+        Assert.Equal(0, again);
+        Assert.Equal(output, recognised);
+    }
+
+    [Fact]
     public async Task Types_lists_every_type()
     {
         var (exit, output, _) = await Run("feed", "types");
         Assert.Equal(0, exit);
-        foreach (string type in new[] { "shadowserver", "spamhaus-drop", "spamhaus-asndrop", "spamhaus-cert", "cymru-cap", "microsoft-ctip", "blocklistde", "dshield-block", "dataplane", "feodotracker-html", "csv" })
+        foreach (string type in new[] { "shadowserver", "spamhaus-drop", "spamhaus-asndrop", "spamhaus-cert", "cymru-cap", "microsoft-ctip", "blocklistde", "dshield-block", "dataplane", "feodotracker-html", "csv", "darknet-pcap" })
         {
             Assert.Contains(type, output, StringComparison.Ordinal);
         }

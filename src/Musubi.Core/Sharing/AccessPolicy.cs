@@ -134,6 +134,28 @@ public static class AccessPolicy
             ? AccessDecision.Allow(AccessReason.DerivedKeepsMarking)
             : AccessDecision.Deny(AccessReason.DerivedLowersMarking);
 
+    /// <summary>
+    /// May a finding that rests on an object marked <paramref name="marking"/> (an alert raised by an indicator) be
+    /// turned into an infected-host notification? Notifications go to third parties chosen by routing (the ISP or
+    /// owner of the host, a rule's recipient), not to a principal the object was shared with, so only what may be
+    /// passed on beyond the organisations in scope qualifies: CLEAR, and GREEN (shareable within the community a
+    /// constituency's network operators form), and only when the platform itself may see it
+    /// (<paramref name="platform"/>: the national centre's principal). AMBER, AMBER+STRICT and RED are withheld: AMBER
+    /// may reach "the clients it serves by notification" only through the organisation that received it, never
+    /// through the platform's notification to whoever routing picks.
+    /// </summary>
+    public static AccessDecision MayNotify(Principal platform, ObjectMarking marking)
+    {
+        if (!MaySee(platform, marking).Allowed)
+        {
+            return AccessDecision.Deny(AccessReason.NotInScope);
+        }
+
+        return marking.Tlp is Tlp.Clear or Tlp.Green
+            ? AccessDecision.Allow(AccessReason.NotifyClearOrGreen)
+            : AccessDecision.Deny(AccessReason.NotifyAboveGreenWithheld);
+    }
+
     private static bool Intersects(IReadOnlySet<Guid> a, IReadOnlySet<Guid> b)
     {
         var (small, large) = a.Count <= b.Count ? (a, b) : (b, a);

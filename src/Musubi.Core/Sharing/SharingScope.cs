@@ -73,6 +73,8 @@ public enum AccessReason
     ReshareByOutsider,
     DerivedKeepsMarking,
     DerivedLowersMarking,
+    NotifyClearOrGreen,
+    NotifyAboveGreenWithheld,
 }
 
 public readonly record struct AccessDecision(bool Allowed, AccessReason Reason)

@@ -9,6 +9,7 @@ public static class FeedFormats
     /// <summary>The built-in parsers, in the order recognition tries them (most specific first).</summary>
     public static IReadOnlyList<IFeedParser> BuiltIn { get; } =
     [
+        new DarknetPcapParser(),
         new ShadowserverParser(),
         new SpamhausAsnDropParser(),
         new SpamhausDropParser(),

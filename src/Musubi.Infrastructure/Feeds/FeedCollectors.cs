@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Musubi.Core;
 using Musubi.Infrastructure.Data;
@@ -14,7 +15,8 @@ namespace Musubi.Infrastructure.Feeds;
 /// Last-Modified, the body limited to <see cref="FeedOptions.MaxFileBytes"/>). Status (last run, last success, last
 /// error) is kept on the source.
 /// </summary>
-public sealed class FeedCollectors(MusubiDbContext db, FeedIntake intake, FeedOptions options, TimeProvider time, ILogger<FeedCollectors> log)
+public sealed class FeedCollectors(MusubiDbContext db, FeedIntake intake, FeedOptions options, TimeProvider time, ILogger<FeedCollectors> log,
+    IServiceProvider services)
 {
     private static readonly HttpClient Http = new(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All, MaxAutomaticRedirections = 5 })
     {
@@ -24,23 +26,31 @@ public sealed class FeedCollectors(MusubiDbContext db, FeedIntake intake, FeedOp
     public async Task RunDueAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var sources = await db.Set<FeedSourceEntity>().AsNoTracking().Where(s => s.Enabled && (s.Collector == "folder" || s.Collector == "http")).ToListAsync(ct);
+        var sources = await db.Set<FeedSourceEntity>().AsNoTracking().Where(s => s.Enabled && s.Collector != "upload").ToListAsync(ct);
         foreach (var source in sources)
         {
-            if (source.Collector == "http" && source.LastRunAt is { } last && last.AddSeconds(source.IntervalSeconds) > now)
+            // Folders are looked at every tick; the others run on their interval.
+            if (source.Collector is not ("folder" or "darknet") && source.LastRunAt is { } last && last.AddSeconds(source.IntervalSeconds) > now)
             {
                 continue;
             }
 
             try
             {
-                if (source.Collector == "folder")
+                switch (source.Collector)
                 {
-                    await CollectFolderAsync(source, ct);
-                }
-                else
-                {
-                    await CollectUrlAsync(source, ct);
+                    case "folder" or "darknet":
+                        await CollectFolderAsync(source, ct);
+                        break;
+                    case "http":
+                        await CollectUrlAsync(source, ct);
+                        break;
+                    case "detections":
+                        await services.GetRequiredService<Collectors.DetectionsFeedCollector>().CollectAsync(source, ct);
+                        break;
+                    case "taxii":
+                        await services.GetRequiredService<Collectors.TaxiiFeedCollector>().CollectAsync(source, ct);
+                        break;
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)

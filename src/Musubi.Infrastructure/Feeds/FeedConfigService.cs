@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Musubi.Core;
 using Musubi.Core.Constituency;
@@ -8,13 +9,19 @@ using Musubi.Feeds.Parsers;
 using Musubi.Feeds.Pipeline;
 using Musubi.Infrastructure.Audit;
 using Musubi.Infrastructure.Data;
+using Musubi.Infrastructure.Federation;
+using Musubi.Infrastructure.Feeds.Collectors;
 
 namespace Musubi.Infrastructure.Feeds;
 
-public sealed record FeedSourceInput(string? Name, string? Type, string? Collector, string? Location, int? IntervalSeconds, bool? Enabled);
+/// <param name="Options">The collector's or parser's own settings (docs/FEEDS.md): a generic-csv mapping, a taxii partner and collection.</param>
+public sealed record FeedSourceInput(string? Name, string? Type, string? Collector, string? Location, int? IntervalSeconds, bool? Enabled,
+    JsonElement? Options = null);
 
+/// <param name="Cursor">The detections and TAXII collectors' checkpoint (last alert time taken; the next added_after).</param>
 public sealed record FeedSourceDto(Guid Id, string Name, string? Type, string Collector, string? Location, int IntervalSeconds, bool Enabled,
-    DateTimeOffset? LastRunAt, DateTimeOffset? LastSuccessAt, string? LastError, long RowsAccepted, long RowsRejected);
+    DateTimeOffset? LastRunAt, DateTimeOffset? LastSuccessAt, string? LastError, long RowsAccepted, long RowsRejected,
+    JsonElement? Options = null, DateTimeOffset? Cursor = null);
 
 public sealed record FeedRecipientInput(string? Name, Guid? OrganisationId, string? Email, string? Language, int? IntervalSeconds, bool? Enabled);
 
@@ -35,8 +42,8 @@ public sealed record FeedPrefixTableDto(string Kind, string FileName, int Prefix
 /// </summary>
 public sealed class FeedConfigService(MusubiDbContext db, AuditTrail audit, TimeProvider time)
 {
-    /// <summary>The detections and TAXII collectors are not built yet (docs/FEEDS.md): refused rather than silently idle.</summary>
-    public static readonly string[] Collectors = ["upload", "folder", "http"];
+    /// <summary>The collectors (docs/FEEDS.md).</summary>
+    public static readonly string[] Collectors = ["upload", "folder", "http", "detections", "taxii", "darknet"];
     public const int MinIntervalSeconds = 1;
     public const int MaxIntervalSeconds = 31 * 86400;
     public const long MaxPrefixTableBytes = 64L * 1024 * 1024;
@@ -63,6 +70,7 @@ public sealed class FeedConfigService(MusubiDbContext db, AuditTrail audit, Time
         await RequireAsync(actor, ct);
         var entity = new FeedSourceEntity { Id = Guid.NewGuid(), Name = "", Collector = "upload", CreatedAt = time.GetUtcNow() };
         Apply(entity, input);
+        await EnsurePartnerAsync(entity, ct);
         await EnsureUniqueSourceAsync(entity.Name, null, ct);
         db.Set<FeedSourceEntity>().Add(entity);
         audit.Record(actor, "feed-source.create", "feed-source", entity.Id.ToString(), null, null, ToDto(entity));
@@ -75,7 +83,14 @@ public sealed class FeedConfigService(MusubiDbContext db, AuditTrail audit, Time
         await RequireAsync(actor, ct);
         var entity = await db.Set<FeedSourceEntity>().FirstOrDefaultAsync(s => s.Id == id, ct) ?? throw new NotFoundException("feed source", id.ToString());
         var before = ToDto(entity);
+        var wasOptions = entity.Options;
         Apply(entity, input);
+        await EnsurePartnerAsync(entity, ct);
+        if (entity.Collector == "taxii" && !TaxiiTarget(wasOptions).Equals(TaxiiTarget(entity.Options)))
+        {
+            entity.Cursor = null; // another collection: its own added_after from the start
+        }
+
         await EnsureUniqueSourceAsync(entity.Name, id, ct);
         audit.Record(actor, "feed-source.update", "feed-source", id.ToString(), null, before, ToDto(entity));
         await db.SaveChangesAsync(ct);
@@ -104,6 +119,33 @@ public sealed class FeedConfigService(MusubiDbContext db, AuditTrail audit, Time
         }
     }
 
+    private static (string?, string?) TaxiiTarget(string? options)
+    {
+        if (options is null)
+        {
+            return (null, null);
+        }
+
+        using var doc = JsonDocument.Parse(options);
+        string? Get(string name) => doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        return (Get("partner"), Get("collection"));
+    }
+
+    /// <summary>A taxii source names an existing TAXII partner (400 otherwise).</summary>
+    private async Task EnsurePartnerAsync(FeedSourceEntity e, CancellationToken ct)
+    {
+        if (e.Collector != "taxii")
+        {
+            return;
+        }
+
+        var (partner, _) = TaxiiTarget(e.Options);
+        if (!await db.Set<PartnerEntity>().AnyAsync(p => p.Name == partner && p.Kind == PartnerKind.Taxii, ct))
+        {
+            throw new ValidationFailedException("options.partner", $"no TAXII federation partner named '{partner}'");
+        }
+    }
+
     private static void Apply(FeedSourceEntity e, FeedSourceInput input)
     {
         var errors = new FieldErrors();
@@ -114,9 +156,9 @@ public sealed class FeedConfigService(MusubiDbContext db, AuditTrail audit, Time
         }
 
         var type = string.IsNullOrWhiteSpace(input.Type) || input.Type == "auto" ? null : input.Type.Trim();
-        if (type is not null && FeedFormats.ByType(type) is null)
+        if (type is not null && type != FeedSourceSettings.GenericCsv && FeedFormats.ByType(type) is null)
         {
-            errors.Add("type", $"unknown feed type (one of: auto, {string.Join(", ", FeedFormats.BuiltIn.Select(p => p.Type))})");
+            errors.Add("type", $"unknown feed type (one of: auto, {FeedSourceSettings.GenericCsv}, {string.Join(", ", FeedFormats.BuiltIn.Select(p => p.Type))})");
         }
 
         var collector = input.Collector?.Trim().ToLowerInvariant() ?? "upload";
@@ -124,13 +166,28 @@ public sealed class FeedConfigService(MusubiDbContext db, AuditTrail audit, Time
         {
             errors.Add("collector", "one of: " + string.Join(", ", Collectors));
         }
+        else if (collector is "detections" or "taxii" && type is not null)
+        {
+            errors.Add("type", $"the {collector} collector writes its own format: leave type empty");
+        }
+        else if (collector == "darknet" && type is not null && type != FeedSourceSettings.DarknetPcap)
+        {
+            errors.Add("type", $"the darknet collector reads {FeedSourceSettings.DarknetPcap} captures");
+        }
+
+        if (collector == "darknet")
+        {
+            type = FeedSourceSettings.DarknetPcap;
+        }
+
+        var options = FeedSourceSettings.Validate(collector, type, input.Options, errors);
 
         var location = string.IsNullOrWhiteSpace(input.Location) ? null : input.Location.Trim();
         if (collector == "http" && (location is null || !Uri.TryCreate(location, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
         {
             errors.Add("location", "an http or https URL");
         }
-        else if (collector == "folder" && (location is null || !Path.IsPathFullyQualified(location)))
+        else if (collector is "folder" or "darknet" && (location is null || !Path.IsPathFullyQualified(location)))
         {
             errors.Add("location", "an absolute folder path");
         }
@@ -149,13 +206,14 @@ public sealed class FeedConfigService(MusubiDbContext db, AuditTrail audit, Time
         e.Name = name!;
         e.Type = type;
         e.Collector = collector;
-        e.Location = collector is "http" or "folder" ? location : null;
+        e.Location = collector is "http" or "folder" or "darknet" ? location : null;
+        e.Options = options;
         e.IntervalSeconds = interval;
         e.Enabled = input.Enabled ?? true;
     }
 
     internal static FeedSourceDto ToDto(FeedSourceEntity s) => new(s.Id, s.Name, s.Type, s.Collector, s.Location, s.IntervalSeconds, s.Enabled,
-        s.LastRunAt, s.LastSuccessAt, s.LastError, s.RowsAccepted, s.RowsRejected);
+        s.LastRunAt, s.LastSuccessAt, s.LastError, s.RowsAccepted, s.RowsRejected, FeedSourceSettings.ToJson(s.Options), s.Cursor);
 
     // ---- recipients
 

@@ -27,8 +27,13 @@ public sealed class FeedSourceEntity
     /// <summary>HTTP collector: the validators of the last fetched body (conditional GET).</summary>
     public string? HttpETag { get; set; }
     public string? HttpLastModified { get; set; }
-    /// <summary>Detections collector: the last alert time already turned into feed events.</summary>
+    /// <summary>Detections collector: the last alert time already turned into feed events; TAXII: the next added_after.</summary>
     public DateTimeOffset? Cursor { get; set; }
+    /// <summary>
+    /// The collector's or parser's own settings as JSON (docs/FEEDS.md): the column mapping of a generic-csv source,
+    /// the partner and collection of a taxii source. Validated on save.
+    /// </summary>
+    public string? Options { get; set; }
 }
 
 /// <summary>Who receives reports: an e-mail address, the report language and the notification interval.</summary>
@@ -168,6 +173,7 @@ internal sealed class FeedEntityConfiguration :
         e.Property(x => x.LastError).HasMaxLength(2000);
         e.Property(x => x.HttpETag).HasMaxLength(500);
         e.Property(x => x.HttpLastModified).HasMaxLength(100);
+        e.Property(x => x.Options).HasMaxLength(65536);
         e.HasIndex(x => x.Name).IsUnique();
     }
 

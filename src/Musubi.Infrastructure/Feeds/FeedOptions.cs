@@ -39,4 +39,10 @@ public sealed class FeedOptions
     /// appending one JSON line (ticket, recipient, rows) to this file and flushing it to disk. Not a real delivery.
     /// </summary>
     public string? RecordingSenderPath { get; set; }
+
+    /// <summary>
+    /// The detections collector takes alerts raised at least this long ago: a detection batch that commits a little
+    /// after its alerts' time is still picked up (the checkpoint never passes an instant that may still fill).
+    /// </summary>
+    public TimeSpan DetectionsSettle { get; set; } = TimeSpan.FromMinutes(1);
 }

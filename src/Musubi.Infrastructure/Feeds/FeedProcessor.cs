@@ -30,7 +30,16 @@ public sealed class FeedProcessor(MusubiDbContext db, FeedRuntime runtime, FeedO
 
         var source = await db.Set<FeedSourceEntity>().AsNoTracking().FirstAsync(s => s.Id == file.SourceId, ct);
         var now = time.GetUtcNow();
-        var parser = source.Type is { } type ? FeedFormats.ByType(type) : FeedFormats.Recognise(file.Data, file.FileName);
+        IFeedParser? parser;
+        try
+        {
+            parser = Collectors.FeedSourceSettings.ParserFor(source, file.Data, file.FileName);
+        }
+        catch (Musubi.Core.ValidationFailedException e)
+        {
+            return await FinishAsync(file, source, FeedFileStates.Failed, null, $"the source's options cannot be read: {e.Message}", now, ct);
+        }
+
         if (parser is null)
         {
             return await FinishAsync(file, source, FeedFileStates.Failed, null, $"the format of '{file.FileName}' was not recognised; set the source's type", now, ct);

@@ -70,6 +70,7 @@ public sealed class FeedReportService(MusubiDbContext db, IServiceProvider servi
             Rows = FeedRowCodec.Pack(rows.Select(r => r.Row)), CreatedAt = now, State = FeedReportStates.Pending,
         };
         db.Add(report);
+        audit.Record(Actor.System, "feed-report.create", "feed-report", ticket, recipient?.OrganisationId, null, ToDto(report, recipient?.Name ?? ""));
         if (services.GetService<IInfectedHostTracker>() is { } tracker)
         {
             await tracker.RecordAsync(ToReport(report, recipient, [.. rows.Select(r => FeedRowCodec.Decode(r.Row))]), ct);
@@ -165,18 +166,43 @@ public sealed class FeedReportService(MusubiDbContext db, IServiceProvider servi
             var failed = report.Attempts >= options.MaxAttempts;
             var next = time.GetUtcNow() + options.RetryDelay * report.Attempts;
             var message = e.Message.Length > 1000 ? e.Message[..1000] : e.Message;
-            await db.Set<FeedReportEntity>().Where(r => r.Id == id).ExecuteUpdateAsync(u => u
-                .SetProperty(r => r.State, failed ? FeedReportStates.Failed : FeedReportStates.Pending)
-                .SetProperty(r => r.NextAttemptAt, next).SetProperty(r => r.SendingSince, (DateTimeOffset?)null)
-                .SetProperty(r => r.LastError, message), CancellationToken.None);
+            await using (var tx = await db.Database.BeginTransactionAsync(CancellationToken.None))
+            {
+                await db.Set<FeedReportEntity>().Where(r => r.Id == id).ExecuteUpdateAsync(u => u
+                    .SetProperty(r => r.State, failed ? FeedReportStates.Failed : FeedReportStates.Pending)
+                    .SetProperty(r => r.NextAttemptAt, next).SetProperty(r => r.SendingSince, (DateTimeOffset?)null)
+                    .SetProperty(r => r.LastError, message), CancellationToken.None);
+                // Every failed attempt is audited ("feed-report.fail"; the state says whether it will be retried).
+                audit.Record(Actor.System, "feed-report.fail", "feed-report", report.Ticket, recipient?.OrganisationId, null, new
+                {
+                    report.Ticket, report.RecipientId, report.Attempts, State = failed ? FeedReportStates.Failed : FeedReportStates.Pending,
+                    NextAttemptAt = failed ? (DateTimeOffset?)null : next, Error = message,
+                });
+                await db.SaveChangesAsync(CancellationToken.None);
+                await tx.CommitAsync(CancellationToken.None);
+            }
+
+            db.ChangeTracker.Clear();
             log.LogWarning(e, "report {Ticket}: send attempt {Attempt} failed{Final}", report.Ticket, report.Attempts, failed ? " (giving up)" : "");
             return false;
         }
 
         // Not conditional on "sending": if the send took so long that the report was held meanwhile, it did go out.
-        await db.Set<FeedReportEntity>().Where(r => r.Id == id).ExecuteUpdateAsync(u => u
-            .SetProperty(r => r.State, FeedReportStates.Sent).SetProperty(r => r.SentAt, time.GetUtcNow())
-            .SetProperty(r => r.LastError, (string?)null), CancellationToken.None);
+        var sentAt = time.GetUtcNow();
+        await using (var tx = await db.Database.BeginTransactionAsync(CancellationToken.None))
+        {
+            await db.Set<FeedReportEntity>().Where(r => r.Id == id).ExecuteUpdateAsync(u => u
+                .SetProperty(r => r.State, FeedReportStates.Sent).SetProperty(r => r.SentAt, sentAt)
+                .SetProperty(r => r.LastError, (string?)null), CancellationToken.None);
+            audit.Record(Actor.System, "feed-report.send", "feed-report", report.Ticket, recipient?.OrganisationId, null, new
+            {
+                report.Ticket, report.RecipientId, recipient?.Email, report.RowCount, report.Attempts, SentAt = sentAt,
+            });
+            await db.SaveChangesAsync(CancellationToken.None);
+            await tx.CommitAsync(CancellationToken.None);
+        }
+
+        db.ChangeTracker.Clear();
         return true;
     }
 

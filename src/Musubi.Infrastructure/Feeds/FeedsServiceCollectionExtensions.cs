@@ -19,6 +19,8 @@ public static class FeedsServiceCollectionExtensions
         services.AddScoped<FeedProcessor>();
         services.AddScoped<FeedReportService>();
         services.AddScoped<FeedCollectors>();
+        services.AddScoped<Collectors.DetectionsFeedCollector>();
+        services.AddScoped<Collectors.TaxiiFeedCollector>();
         return services;
     }
 

@@ -1146,6 +1146,10 @@ namespace Musubi.Migrations.Postgres.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<string>("Options")
+                        .HasMaxLength(65536)
+                        .HasColumnType("character varying(65536)");
+
                     b.Property<long>("RowsAccepted")
                         .HasColumnType("bigint");
 

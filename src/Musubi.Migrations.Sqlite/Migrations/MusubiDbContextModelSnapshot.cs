@@ -1131,6 +1131,10 @@ namespace Musubi.Migrations.Sqlite.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Options")
+                        .HasMaxLength(65536)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("RowsAccepted")
                         .HasColumnType("INTEGER");
 

@@ -1,5 +1,7 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
+using Musubi.Core.Identity;
+using Musubi.Infrastructure.Audit;
 using Musubi.Infrastructure.Data;
 using Musubi.Infrastructure.Feeds.Delivery;
 
@@ -12,9 +14,16 @@ namespace Musubi.Infrastructure.Feeds.Tracking;
 /// re-infection. <see cref="RecordAsync"/> only stages changes on the scoped context: the pipeline saves them with the
 /// report. Recording the same ticket twice changes nothing.
 /// </summary>
-public sealed class InfectedHostTracker(MusubiDbContext db, FeedDeliveryOptions options, TimeProvider time) : IInfectedHostTracker
+/// <remarks>
+/// Audited through <see cref="AuditTrail"/> (so in the ledger): each recorded report as <c>infected-host.observe</c>
+/// (ticket, recipient, how many hosts were new, seen again or re-infected, and the first <see cref="AuditedAddresses"/>
+/// addresses), each cleaning batch as <c>infected-host.clean</c> (the hosts' ids and addresses and when they count as
+/// cleaned). One entry per report or batch rather than per host keeps the ledger proportional to the work done.
+/// </remarks>
+public sealed class InfectedHostTracker(MusubiDbContext db, FeedDeliveryOptions options, TimeProvider time, AuditTrail audit) : IInfectedHostTracker
 {
     public const int Batch = 1000;
+    public const int AuditedAddresses = 1000;
 
     public async Task RecordAsync(FeedReport report, CancellationToken cancellationToken)
     {
@@ -71,10 +80,12 @@ public sealed class InfectedHostTracker(MusubiDbContext db, FeedDeliveryOptions 
             Language = Cut(report.Language, 16), From = report.From, To = report.To, RowCount = report.Rows.Count,
             HostCount = groups.Count, RecordedAt = now,
         };
+        int opened = 0, again = 0, reinfected = 0;
         foreach (var (key, o) in groups)
         {
             if (!known.TryGetValue(key, out var host))
             {
+                opened++;
                 host = new InfectedHostEntity
                 {
                     RecipientId = report.RecipientId, OrganisationId = report.OrganisationId, Address = key.Address, Type = key.Type,
@@ -87,7 +98,10 @@ public sealed class InfectedHostTracker(MusubiDbContext db, FeedDeliveryOptions 
             }
             else
             {
+                var wasReinfections = host.Reinfections;
                 Observe(host, o.Seen, options.CleanedAfter);
+                again++;
+                reinfected += host.Reinfections - wasReinfections;
                 host.Taxonomy = o.Taxonomy;
                 host.Asn = o.Asn ?? host.Asn;
                 host.LastTicket = report.Ticket;
@@ -100,6 +114,11 @@ public sealed class InfectedHostTracker(MusubiDbContext db, FeedDeliveryOptions 
         }
 
         tickets.Add(tracked);
+        audit.Record(Actor.System, "infected-host.observe", "feed-report", report.Ticket, report.OrganisationId, null, new
+        {
+            report.Ticket, report.RecipientId, Hosts = groups.Count, Opened = opened, SeenAgain = again, Reinfected = reinfected,
+            Addresses = groups.Keys.Select(k => k.Address).Distinct(StringComparer.Ordinal).Take(AuditedAddresses).ToList(),
+        });
     }
 
     /// <summary>
@@ -117,6 +136,15 @@ public sealed class InfectedHostTracker(MusubiDbContext db, FeedDeliveryOptions 
             foreach (var host in due)
             {
                 Clean(host, options.CleanedAfter);
+            }
+
+            if (due.Count > 0)
+            {
+                audit.Record(Actor.System, "infected-host.clean", "infected-hosts", due[0].Id.ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, new
+                {
+                    CleanedAfterDays = options.CleanedAfter.TotalDays,
+                    Hosts = due.Select(h => new { h.Id, h.RecipientId, h.OrganisationId, h.Address, h.Type, h.CleanedAt }).ToList(),
+                });
             }
 
             await db.SaveChangesAsync(ct);

@@ -1,0 +1,29 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Musubi.Migrations.Sqlite.Migrations
+{
+    /// <inheritdoc />
+    public partial class FeedSourceOptions : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "Options",
+                table: "feed_sources",
+                type: "TEXT",
+                maxLength: 65536,
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "Options",
+                table: "feed_sources");
+        }
+    }
+}
