@@ -20,6 +20,9 @@ public sealed class FederationServers : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<DatabaseProvider, FederationPair> _pairs = [];
 
+    /// <summary>The local folder the local servers may read MISP feeds from (Musubi:Federation:FeedFolders).</summary>
+    public string FeedRoot { get; } = Directory.CreateTempSubdirectory("musubi-feeds-").FullName;
+
     public async Task<FederationPair> GetAsync(DatabaseProvider provider, PostgresServer postgres)
     {
         await _gate.WaitAsync();
@@ -33,6 +36,7 @@ public sealed class FederationServers : IAsyncDisposable
                     ["Musubi:Federation:Scheduler"] = "false",
                     ["Musubi:Federation:PageSize"] = "2",
                     ["Musubi:Federation:StatusPollDelay"] = "00:00:00.050",
+                    ["Musubi:Federation:FeedFolders:0"] = FeedRoot,
                 });
                 _pairs[provider] = pair = new FederationPair(remote, local,
                     await remote.SignInAsync("admin", MusubiServer.AdminPassword), await local.SignInAsync("admin", MusubiServer.AdminPassword));
@@ -55,6 +59,8 @@ public sealed class FederationServers : IAsyncDisposable
             await pair.Local.DisposeAsync();
             await pair.Remote.DisposeAsync();
         }
+
+        Directory.Delete(FeedRoot, recursive: true);
     }
 }
 

@@ -66,6 +66,9 @@ public sealed class MusubiServer : WebApplicationFactory<Program>
         builder.UseSetting("Musubi:Identity:Argon2MemoryKiB", "1024");
         builder.UseSetting("Musubi:Identity:Argon2Iterations", "1");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Test partners are other servers on 127.0.0.1: the operator setting that allows private addresses (a test that
+        // checks the refusal turns it off).
+        builder.UseSetting("Musubi:Federation:AllowPrivateAddresses", "true");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -13,7 +13,17 @@ public static class FederationServiceCollectionExtensions
         services.AddScoped<PartnerService>();
         services.AddScoped<FederationRunner>();
         services.AddHttpClient(FederationRunner.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(100))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false });
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var options = sp.GetRequiredService<FederationOptions>();
+                // Every connection is checked against the partner address rule (docs/FEDERATION.md), not only the saved URL.
+                return new SocketsHttpHandler
+                {
+                    UseCookies = false,
+                    AllowAutoRedirect = false,
+                    ConnectCallback = (context, ct) => FederationAddresses.ConnectAsync(context, options.AllowPrivateAddresses, ct),
+                };
+            });
         return services;
     }
 }
