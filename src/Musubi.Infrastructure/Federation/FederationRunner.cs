@@ -26,6 +26,12 @@ public sealed class FederationOptions
 
     public TimeSpan StatusPollDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How old a row after a gap in store ids must be before the push checkpoint moves past the gap (a transaction that
+    /// took the missing id and is still open would commit later; longer than any import transaction).
+    /// </summary>
+    public TimeSpan PushSettleLag { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Local folders a MISP feed partner may be read from (<c>file://</c> URLs or absolute paths under one of them); none by default.</summary>
     public string[] FeedFolders { get; set; } = [];
 
@@ -332,14 +338,38 @@ public sealed class FederationRunner(
         var principal = await principals.ForOrganisationAsync(partnerOrg, ct);
         var maxBytes = Math.Min(MaxEnvelopeBytes, await MaxContentLengthAsync(http, partner, ct));
         var objectsUrl = $"{partner.Url}collections/{Uri.EscapeDataString(partner.CollectionId!)}/objects/";
-        var checkpoint = partner.PushCheckpoint;
+        // The checkpoint only moves over rows that are settled (docs/FEDERATION.md, "Push checkpoint"): an id right after
+        // the checkpoint, or one after a gap once that row is older than PushSettleLag. On PostgreSQL an id is taken at
+        // insert, so a transaction holding a lower id may commit after a higher one was pushed: its gap keeps the
+        // checkpoint below it, and the rows after it are sent again (TAXII: an existing version is a success) until it
+        // appears or is old enough to be a rollback or a deletion.
+        var settled = partner.PushCheckpoint;
+        var frozen = false;
+        var settleBefore = time.GetUtcNow() - settings.PushSettleLag;
+        var scan = settled;
         while (true)
         {
             var rows = await db.StixObjects.AsNoTracking().Include(x => x.Terms)
-                .Where(x => x.Id > checkpoint).OrderBy(x => x.Id).Take(settings.PageSize).ToListAsync(ct);
+                .Where(x => x.Id > scan).OrderBy(x => x.Id).Take(settings.PageSize).ToListAsync(ct);
             if (rows.Count == 0)
             {
                 return;
+            }
+
+            var next = 0;
+            void Settle(long upTo)
+            {
+                for (; next < rows.Count && rows[next].Id <= upTo; next++)
+                {
+                    if (!frozen && (rows[next].Id == settled + 1 || rows[next].DateAdded <= settleBefore))
+                    {
+                        settled = rows[next].Id;
+                    }
+                    else
+                    {
+                        frozen = true;
+                    }
+                }
             }
 
             // Not back to where it came from: what the partner's own organisation published here (e.g. what we pulled from it).
@@ -358,7 +388,8 @@ public sealed class FederationRunner(
                 if (envelope.Count > 0 && (size + bytes > maxBytes || envelope.Count >= MaxObjectsPerEnvelope))
                 {
                     await SendEnvelopeAsync(http, partner, objectsUrl, envelope, state, ct);
-                    await SavePushCheckpointAsync(partner.Id, envelope[^1].Id, ct);
+                    Settle(envelope[^1].Id);
+                    await SavePushCheckpointAsync(partner.Id, settled, ct);
                     envelope.Clear();
                     size = 16;
                 }
@@ -372,8 +403,9 @@ public sealed class FederationRunner(
                 await SendEnvelopeAsync(http, partner, objectsUrl, envelope, state, ct);
             }
 
-            checkpoint = rows[^1].Id;
-            await SavePushCheckpointAsync(partner.Id, checkpoint, ct);
+            Settle(rows[^1].Id);
+            scan = rows[^1].Id;
+            await SavePushCheckpointAsync(partner.Id, settled, ct);
         }
     }
 
