@@ -28,7 +28,9 @@ public sealed class StaticHttpServer : IAsyncDisposable
     public Uri Address { get; }
 
     /// <summary>Each path maps to (status, body, extra headers); anything else is 404.</summary>
-    public static async Task<StaticHttpServer> StartAsync(IReadOnlyDictionary<string, (int Status, byte[] Body, IReadOnlyDictionary<string, string>? Headers)> files)
+    /// <param name="onRequest">Awaited before each answer with the request path (to count requests, or hold one).</param>
+    public static async Task<StaticHttpServer> StartAsync(IReadOnlyDictionary<string, (int Status, byte[] Body, IReadOnlyDictionary<string, string>? Headers)> files,
+        Func<string, Task>? onRequest = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -36,6 +38,11 @@ public sealed class StaticHttpServer : IAsyncDisposable
         var app = builder.Build();
         app.Run(async http =>
         {
+            if (onRequest is not null)
+            {
+                await onRequest(http.Request.Path.Value ?? "");
+            }
+
             if (!files.TryGetValue(http.Request.Path.Value ?? "", out var file))
             {
                 http.Response.StatusCode = StatusCodes.Status404NotFound;

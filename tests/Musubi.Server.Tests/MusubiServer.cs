@@ -37,6 +37,14 @@ public sealed class MusubiServer : WebApplicationFactory<Program>
         return server;
     }
 
+    /// <summary>Another server on an existing database (e.g. a second node on the same PostgreSQL database).</summary>
+    public static MusubiServer StartOn(DatabaseProvider provider, string connectionString, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var server = new MusubiServer(provider == DatabaseProvider.Postgres ? "postgres" : "sqlite", connectionString, settings);
+        _ = server.Server;
+        return server;
+    }
+
     /// <summary>
     /// The server on a real loopback port (port 0: the system picks a free one), for tests where another server or an
     /// HTTP client outside the process must reach it (federation partners). <see cref="BaseAddress"/> is its address.

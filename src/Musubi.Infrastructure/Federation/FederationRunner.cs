@@ -32,6 +32,9 @@ public sealed class FederationOptions
     /// </summary>
     public TimeSpan PushSettleLag { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How long a run holds its partner's lease at most (a crashed server's lease ends after this); longer than a run.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Local folders a MISP feed partner may be read from (<c>file://</c> URLs or absolute paths under one of them); none by default.</summary>
     public string[] FeedFolders { get; set; } = [];
 
@@ -69,7 +72,8 @@ public sealed class FederationRemoteException(string message) : Exception(messag
 /// </summary>
 public sealed class FederationRunner(
     MusubiDbContext db, PartnerService partners, StixImporter importer, IntelligencePrincipals principals, AuditTrail audit,
-    IHttpClientFactory httpFactory, FederationLocks locks, FederationOptions settings, TimeProvider time, ILogger<FederationRunner> log)
+    IHttpClientFactory httpFactory, FederationLocks locks, FederationLeases leases, FederationOptions settings, TimeProvider time,
+    ILogger<FederationRunner> log)
 {
     public const string HttpClientName = "musubi-federation";
     public const string TaxiiMediaType = "application/taxii+json;version=2.1";
@@ -105,8 +109,11 @@ public sealed class FederationRunner(
             throw new ConflictException("a run of this partner is in progress");
         }
 
+        string? lease = null;
         try
         {
+            lease = await leases.TryTakeAsync(partnerId, ct)
+                ?? throw new ConflictException("a run of this partner is in progress on another server");
             var result = await RunAsync(partnerId, kind, ct);
             db.ChangeTracker.Clear();
             audit.Record(actor, kind == PartnerRunKind.Pull ? "federation.partner.pull" : "federation.partner.push", "federation-partner",
@@ -117,6 +124,11 @@ public sealed class FederationRunner(
         }
         finally
         {
+            if (lease is not null)
+            {
+                await leases.ReleaseAsync(partnerId, lease, CancellationToken.None);
+            }
+
             gate.Release();
         }
     }
@@ -135,8 +147,18 @@ public sealed class FederationRunner(
                 continue;
             }
 
+            string? lease = null;
             try
             {
+                // Across servers on one database: the lease row decides; then the partner is read again, since the
+                // server that held it may have just run it.
+                lease = await leases.TryTakeAsync(p.Id, ct);
+                if (lease is null || await db.Set<PartnerEntity>().AsNoTracking().FirstOrDefaultAsync(x => x.Id == p.Id, ct) is not { Enabled: true } fresh
+                    || (fresh.LastAttemptAt ?? fresh.CreatedAt).AddMinutes(fresh.IntervalMinutes) > time.GetUtcNow())
+                {
+                    continue;
+                }
+
                 if (p.Pulls)
                 {
                     await RunAsync(p.Id, PartnerRunKind.Pull, ct);
@@ -151,6 +173,11 @@ public sealed class FederationRunner(
             }
             finally
             {
+                if (lease is not null)
+                {
+                    await leases.ReleaseAsync(p.Id, lease, CancellationToken.None);
+                }
+
                 gate.Release();
             }
         }

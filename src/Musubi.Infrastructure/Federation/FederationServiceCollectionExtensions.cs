@@ -12,6 +12,7 @@ public static class FederationServiceCollectionExtensions
         services.AddSingleton<FederationLocks>();
         services.AddScoped<PartnerService>();
         services.AddScoped<FederationRunner>();
+        services.AddScoped<FederationLeases>();
         services.AddHttpClient(FederationRunner.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(100))
             .ConfigurePrimaryHttpMessageHandler(sp =>
             {
