@@ -21,7 +21,7 @@ public static class MusubiCli
         DetectionCommands.Build(env).ToList().ForEach(root.Subcommands.Add);
         root.Subcommands.Add(IngestCommand.Build(env, global));
         root.Subcommands.Add(FeedCommands.Build(env, global));
-        root.Subcommands.Add(StixCommands.Build(env));
+        root.Subcommands.Add(StixCommands.Build(env, global));
         root.Subcommands.Add(MispCommands.Build(env));
         return root;
     }

@@ -51,6 +51,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddScoped<Notifications.NotificationMailer>();
         services.AddScoped<Intelligence.IntelligencePrincipals>();
         services.AddScoped<Intelligence.StixImporter>();
+        services.AddScoped<Intelligence.StixReferenceIndex>();
         services.AddScoped<Intelligence.StixReadService>();
         services.AddScoped<Intelligence.StixPublisher>();
         services.TryAddSingleton(new Intelligence.DecayOptions());

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -27,7 +28,9 @@ public sealed class StaticHttpServer : IAsyncDisposable
     public Uri Address { get; }
 
     /// <summary>Each path maps to (status, body, extra headers); anything else is 404.</summary>
-    public static async Task<StaticHttpServer> StartAsync(IReadOnlyDictionary<string, (int Status, byte[] Body, IReadOnlyDictionary<string, string>? Headers)> files)
+    /// <param name="onRequest">Awaited before each answer with the request path (to count requests, or hold one).</param>
+    public static async Task<StaticHttpServer> StartAsync(IReadOnlyDictionary<string, (int Status, byte[] Body, IReadOnlyDictionary<string, string>? Headers)> files,
+        Func<string, Task>? onRequest = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -35,6 +38,11 @@ public sealed class StaticHttpServer : IAsyncDisposable
         var app = builder.Build();
         app.Run(async http =>
         {
+            if (onRequest is not null)
+            {
+                await onRequest(http.Request.Path.Value ?? "");
+            }
+
             if (!files.TryGetValue(http.Request.Path.Value ?? "", out var file))
             {
                 http.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -101,6 +109,7 @@ public sealed class FederationFeedTests(PostgresServer postgres, FederationServe
         manifest["not-a-uuid"] = new { info = "odd", timestamp = "1" };
         files[$"/feed/{malformed}.json"] = Json("{\"Event\": {\"uuid\": ");
         files["/feed/manifest.json"] = Json(JsonSerializer.Serialize(manifest));
+        files["/feed/hashes.csv"] = (200, Encoding.UTF8.GetBytes(HashesCsv(events.Select(File.ReadAllBytes))), null);
         await using var feed = await StaticHttpServer.StartAsync(files);
 
         var member = await f.LocalOrgAsync();
@@ -134,6 +143,130 @@ public sealed class FederationFeedTests(PostgresServer postgres, FederationServe
 
         var again = await f.RunAsync(partner, "pull");
         Assert.Equal(0, again.GetProperty("objects").GetInt32());
+    }
+
+    /// <summary>
+    /// hashes.csv as a MISP feed publishes it, written here independently of the code under test: the MD5 of every
+    /// attribute value (the event's and its objects'), a composite value once per part, with the event's uuid.
+    /// </summary>
+    internal static string HashesCsv(IEnumerable<byte[]> eventFiles)
+    {
+        var csv = new StringBuilder();
+        foreach (var bytes in eventFiles)
+        {
+            using var doc = JsonDocument.Parse(bytes);
+            var e = doc.RootElement.GetProperty("Event");
+            var uuid = e.GetProperty("uuid").GetString()!;
+            var attributes = new List<JsonElement>();
+            if (e.TryGetProperty("Attribute", out var own))
+            {
+                attributes.AddRange(own.EnumerateArray());
+            }
+
+            if (e.TryGetProperty("Object", out var objects))
+            {
+                attributes.AddRange(objects.EnumerateArray().Where(o => o.TryGetProperty("Attribute", out _)).SelectMany(o => o.GetProperty("Attribute").EnumerateArray()));
+            }
+
+            foreach (var a in attributes)
+            {
+                foreach (var part in a.GetProperty("value").GetString()!.Split('|'))
+                {
+#pragma warning disable CA5351
+                    csv.Append(Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(Encoding.UTF8.GetBytes(part)))).Append(',').Append(uuid).Append("\r\n");
+#pragma warning restore CA5351
+                }
+            }
+        }
+
+        return csv.ToString();
+    }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task A_misp_feed_in_a_local_folder_is_checked_against_hashes_csv_and_a_tampered_or_unlisted_event_is_refused(DatabaseProvider provider)
+    {
+        var f = await servers.GetAsync(provider, postgres);
+        var ct = TestContext.Current.CancellationToken;
+        var goodPath = Corpora.Require("misp", "PyMISP", "tests", "57c4445b-c548-4654-af0b-4be3950d210f.json");
+        var tamperedPath = Corpora.Require("misp", "MISP", "tests", "event.json");
+        var good = await File.ReadAllBytesAsync(goodPath, ct);
+        var original = await File.ReadAllBytesAsync(tamperedPath, ct);
+        string Uuid(byte[] b) => JsonDocument.Parse(b).RootElement.GetProperty("Event").GetProperty("uuid").GetString()!;
+        string Timestamp(byte[] b) => JsonDocument.Parse(b).RootElement.GetProperty("Event").GetProperty("timestamp").GetString()!;
+
+        // The tampered copy: one attribute value changed after hashes.csv was written (in a temp folder, never the corpus).
+        var node = System.Text.Json.Nodes.JsonNode.Parse(original)!;
+        var firstValue = node["Event"]!["Attribute"]![0]!["value"]!.GetValue<string>();
+        node["Event"]!["Attribute"]![0]!["value"] = "tampered.example.net";
+        var tampered = Encoding.UTF8.GetBytes(node.ToJsonString());
+        Assert.NotEqual("tampered.example.net", firstValue);
+
+        // An event hashes.csv does not list at all: the good event under another uuid.
+        var unlistedNode = System.Text.Json.Nodes.JsonNode.Parse(good)!;
+        var unlistedUuid = Guid.NewGuid().ToString();
+        unlistedNode["Event"]!["uuid"] = unlistedUuid;
+        var unlisted = Encoding.UTF8.GetBytes(unlistedNode.ToJsonString());
+
+        var folder = Directory.CreateDirectory(Path.Combine(servers.FeedRoot, Guid.NewGuid().ToString("N"))).FullName;
+        await File.WriteAllBytesAsync(Path.Combine(folder, $"{Uuid(good)}.json"), good, ct);
+        await File.WriteAllBytesAsync(Path.Combine(folder, $"{Uuid(original)}.json"), tampered, ct);
+        await File.WriteAllBytesAsync(Path.Combine(folder, $"{unlistedUuid}.json"), unlisted, ct);
+        await File.WriteAllTextAsync(Path.Combine(folder, "hashes.csv"), HashesCsv([good, original]), ct);
+        await File.WriteAllTextAsync(Path.Combine(folder, "manifest.json"), JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            [Uuid(good)] = new { info = "good", timestamp = Timestamp(good) },
+            [Uuid(original)] = new { info = "tampered", timestamp = Timestamp(original) },
+            [unlistedUuid] = new { info = "unlisted", timestamp = Timestamp(good) },
+        }), ct);
+
+        var member = await f.LocalOrgAsync();
+        var community = await f.LocalCommunityAsync(member);
+        // A folder outside Musubi:Federation:FeedFolders is refused with a precise 400.
+        var outside = await f.LocalAdmin.PostAsJsonAsync("/api/v1/federation/partners", new
+        {
+            name = FederationPair.Unique("Outside"), kind = "misp-feed", url = Path.GetTempPath(), direction = "pull", communities = new[] { community },
+        }, Principals.Json);
+        Assert.Equal(HttpStatusCode.BadRequest, outside.StatusCode);
+        Assert.Contains("Musubi:Federation:FeedFolders", await outside.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+
+        var partner = await f.CreatePartnerAsync(new
+        {
+            name = FederationPair.Unique("Folder feed"), kind = "misp-feed", url = folder, direction = "pull", defaultTlp = "green",
+            communities = new[] { community },
+        });
+        Assert.StartsWith("file:///", partner.GetProperty("url").GetString(), StringComparison.Ordinal);
+
+        var run = await f.RunAsync(partner, "pull");
+        Assert.True(!run.TryGetProperty("error", out _), run.ToString());
+        var failures = run.GetProperty("failures").EnumerateArray()
+            .ToDictionary(x => x.GetProperty("id").GetString()!, x => x.GetProperty("reason").GetString()!);
+        Assert.Equal(2, failures.Count);
+        Assert.StartsWith("refused: the event does not match hashes.csv: 1 value(s) of the event are not listed, 1 listed value(s) are not in the event",
+            failures[Uuid(original)], StringComparison.Ordinal);
+        Assert.StartsWith("refused: hashes.csv lists no value of this event", failures[unlistedUuid], StringComparison.Ordinal);
+        // The partner's status keeps the same per-event failures.
+        var status = (await f.PartnerAsync(partner)).GetProperty("status");
+        Assert.Equal(2, status.GetProperty("lastFailures").GetArrayLength());
+
+        // Only the matching event was imported: exactly its objects, none of the tampered one's.
+        Assert.Equal(MispToStix.Convert(good).Objects.Count, run.GetProperty("objects").GetInt32() + run.GetProperty("duplicates").GetInt32());
+        using var analyst = await f.LocalAnalystAsync(member);
+        var goodReport = $"report--{Uuid(good)}";
+        Assert.Equal(HttpStatusCode.OK, (await analyst.GetAsync($"/api/v1/intel/objects/{goodReport}", ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await analyst.GetAsync($"/api/v1/intel/objects/report--{Uuid(original)}", ct)).StatusCode);
+
+        // A malformed hashes.csv stops the run, naming the line.
+        await File.AppendAllTextAsync(Path.Combine(folder, "hashes.csv"), "not-a-hash,also-not-a-uuid\n", ct);
+        var broken = await f.RunAsync(partner, "pull");
+        var error = broken.GetProperty("error").GetString()!;
+        Assert.Contains("hashes.csv is malformed", error, StringComparison.Ordinal);
+        Assert.Contains($"hashes.csv line {HashesCsv([good, original]).Split('\n').Length}", error, StringComparison.Ordinal);
+
+        // No hashes.csv at all: nothing can be checked, so the run stops and says why.
+        File.Delete(Path.Combine(folder, "hashes.csv"));
+        var none = await f.RunAsync(partner, "pull");
+        Assert.Contains("hashes.csv: the feed has none", none.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -4,7 +4,11 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Musubi.Core.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Musubi.Core.Sharing;
+using Musubi.Infrastructure.Data;
+using Musubi.Infrastructure.Intelligence;
 using Musubi.Infrastructure.Identity;
 using Musubi.Testing;
 
@@ -20,6 +24,9 @@ public sealed class FederationServers : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<DatabaseProvider, FederationPair> _pairs = [];
 
+    /// <summary>The local folder the local servers may read MISP feeds from (Musubi:Federation:FeedFolders).</summary>
+    public string FeedRoot { get; } = Directory.CreateTempSubdirectory("musubi-feeds-").FullName;
+
     public async Task<FederationPair> GetAsync(DatabaseProvider provider, PostgresServer postgres)
     {
         await _gate.WaitAsync();
@@ -33,6 +40,7 @@ public sealed class FederationServers : IAsyncDisposable
                     ["Musubi:Federation:Scheduler"] = "false",
                     ["Musubi:Federation:PageSize"] = "2",
                     ["Musubi:Federation:StatusPollDelay"] = "00:00:00.050",
+                    ["Musubi:Federation:FeedFolders:0"] = FeedRoot,
                 });
                 _pairs[provider] = pair = new FederationPair(remote, local,
                     await remote.SignInAsync("admin", MusubiServer.AdminPassword), await local.SignInAsync("admin", MusubiServer.AdminPassword));
@@ -55,6 +63,8 @@ public sealed class FederationServers : IAsyncDisposable
             await pair.Local.DisposeAsync();
             await pair.Remote.DisposeAsync();
         }
+
+        Directory.Delete(FeedRoot, recursive: true);
     }
 }
 
@@ -282,6 +292,72 @@ public sealed class FederationTests(PostgresServer postgres, FederationServers s
         var status = (await f.PartnerAsync(partner)).GetProperty("status");
         Assert.True(status.GetProperty("pushCheckpoint").GetInt64() > 0);
         Assert.True(status.GetProperty("objectsPushed").GetInt64() >= 2);
+    }
+
+    /// <summary>
+    /// A row that commits after a row with a higher id was pushed (PostgreSQL takes ids at insert, so a slow transaction
+    /// does this): simulated by taking a published row out of the store before the push (its id is then a gap, as while
+    /// its transaction is open) and putting it back, with its id, afterwards (the late commit). It must still be pushed.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task Push_sends_a_row_that_committed_after_a_higher_id_was_already_pushed(DatabaseProvider provider)
+    {
+        var f = await Pair(provider);
+        var ct = TestContext.Current.CancellationToken;
+        var (_, remoteToken, remote) = await f.RemoteAnalystAsync();
+        var partnerOrg = await f.LocalOrgAsync();
+        var publisherOrg = await f.LocalOrgAsync();
+        var community = await f.LocalCommunityAsync(partnerOrg, publisherOrg);
+        using var publisher = await f.LocalAnalystAsync(publisherOrg);
+        var partner = await f.CreatePartnerAsync(new
+        {
+            name = FederationPair.Unique("Partner late"), organisationId = partnerOrg, kind = "taxii", url = f.RemoteApiRoot,
+            collectionId = "organisation", auth = "bearer", secret = remoteToken, direction = "push", ceiling = "green",
+            communities = new[] { community },
+        });
+        var first = await FederationPair.PublishLocalAsync(publisher, "green", community);
+        Assert.True(!(await f.RunAsync(partner, "push")).TryGetProperty("error", out _));
+
+        var late = await FederationPair.PublishLocalAsync(publisher, "green", community);
+        var after = await FederationPair.PublishLocalAsync(publisher, "green", community);
+        StixObjectEntity taken;
+        await using (var scope = f.Local.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<MusubiDbContext>();
+            taken = await db.StixObjects.AsNoTracking().Include(x => x.Terms).SingleAsync(x => x.StixId == late, ct);
+            Assert.True(await db.StixObjects.AnyAsync(x => x.StixId == after && x.Id > taken.Id, ct));
+            await db.StixObjects.Where(x => x.Id == taken.Id).ExecuteDeleteAsync(ct);
+        }
+
+        var pushed = await f.RunAsync(partner, "push");
+        Assert.True(!pushed.TryGetProperty("error", out _), pushed.ToString());
+        var atRemote = await FederationPair.RemoteIdsAsync(remote, "organisation");
+        Assert.Contains(after, atRemote);
+        Assert.DoesNotContain(late, atRemote);
+        // The checkpoint stays below the gap: the missing row may still commit.
+        Assert.True((await f.PartnerAsync(partner)).GetProperty("status").GetProperty("pushCheckpoint").GetInt64() < taken.Id);
+
+        // The late commit: the row appears with its lower id.
+        await using (var scope = f.Local.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<MusubiDbContext>();
+            foreach (var term in taken.Terms)
+            {
+                term.Id = 0;
+            }
+
+            db.StixObjects.Add(taken);
+            await db.SaveChangesAsync(ct);
+        }
+
+        var again = await f.RunAsync(partner, "push");
+        Assert.True(!again.TryGetProperty("error", out _), again.ToString());
+        atRemote = await FederationPair.RemoteIdsAsync(remote, "organisation");
+        Assert.Contains(late, atRemote);
+        Assert.Contains(first, atRemote);
+        // Now that the gap is filled the checkpoint moves past it.
+        Assert.True((await f.PartnerAsync(partner)).GetProperty("status").GetProperty("pushCheckpoint").GetInt64() > taken.Id);
     }
 
     [Theory]

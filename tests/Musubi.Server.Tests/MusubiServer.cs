@@ -37,6 +37,14 @@ public sealed class MusubiServer : WebApplicationFactory<Program>
         return server;
     }
 
+    /// <summary>Another server on an existing database (e.g. a second node on the same PostgreSQL database).</summary>
+    public static MusubiServer StartOn(DatabaseProvider provider, string connectionString, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var server = new MusubiServer(provider == DatabaseProvider.Postgres ? "postgres" : "sqlite", connectionString, settings);
+        _ = server.Server;
+        return server;
+    }
+
     /// <summary>
     /// The server on a real loopback port (port 0: the system picks a free one), for tests where another server or an
     /// HTTP client outside the process must reach it (federation partners). <see cref="BaseAddress"/> is its address.
@@ -66,6 +74,9 @@ public sealed class MusubiServer : WebApplicationFactory<Program>
         builder.UseSetting("Musubi:Identity:Argon2MemoryKiB", "1024");
         builder.UseSetting("Musubi:Identity:Argon2Iterations", "1");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Test partners are other servers on 127.0.0.1: the operator setting that allows private addresses (a test that
+        // checks the refusal turns it off).
+        builder.UseSetting("Musubi:Federation:AllowPrivateAddresses", "true");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -34,6 +34,7 @@ public sealed class UiServer : WebApplicationFactory<Program>
         builder.UseSetting("MUSUBI_DATA", _directory);
         builder.UseSetting("Musubi:Identity:Argon2MemoryKiB", "1024");
         builder.UseSetting("Musubi:Identity:Argon2Iterations", "1");
+        builder.UseSetting("Musubi:Federation:AllowPrivateAddresses", "true");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
     }
 

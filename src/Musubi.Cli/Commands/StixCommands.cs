@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Musubi.Cli.Hosting;
+using Musubi.Infrastructure.Intelligence;
 using Musubi.Stix.Reading;
 using Musubi.Stix.Validation;
 
@@ -11,13 +14,25 @@ namespace Musubi.Cli.Commands;
 /// </summary>
 internal static class StixCommands
 {
-    public static Command Build(CliEnvironment env)
+    public static Command Build(CliEnvironment env, GlobalOptions global)
     {
         var files = new Argument<string[]>("FILE") { Description = "STIX 2.1 bundles or lone objects (JSON)", Arity = ArgumentArity.OneOrMore };
         var validate = new Command("validate", "Validate STIX 2.1 files against the spec: ids, required properties, timestamps, references, patterns") { files };
         validate.SetAction((parse, ct) => CliRun.RunAsync(env, "stix validate", () => ValidateAsync(env, parse.GetValue(files)!, ct)));
         var command = new Command("stix", "STIX 2.1 content");
         command.Subcommands.Add(validate);
+        var reindex = new Command("reindex", "Backfill the reference index (relationships, sightings, references) of objects stored before it existed; safe to run again");
+        reindex.SetAction((parse, ct) => CliRun.RunAsync(env, "stix reindex", async () =>
+        {
+            await using var session = await CliSession.OpenAsync(env, global, parse, ct);
+            env.Output.WriteLine($"Database: {session.Database}");
+            var progress = new SynchronousProgress(p => env.Output.WriteLine(
+                $"{p.Read}/{p.Total} objects read, {p.ObjectsFixed} given {p.TermsAdded} missing reference rows"));
+            var result = await session.RunAsync(sp => sp.GetRequiredService<StixReferenceIndex>().ReindexAsync(progress, ct));
+            env.Output.WriteLine($"Reindexed: {result.Read} objects read, {result.ObjectsFixed} objects given {result.TermsAdded} reference rows.");
+            return ExitCodes.Ok;
+        }));
+        command.Subcommands.Add(reindex);
         return command;
     }
 
@@ -80,4 +95,10 @@ internal static class StixCommands
     }
 
     private static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
+
+    /// <summary>Reports on the caller's thread, in order (Progress&lt;T&gt; posts to the thread pool and may print late).</summary>
+    private sealed class SynchronousProgress(Action<StixReindexProgress> report) : IProgress<StixReindexProgress>
+    {
+        public void Report(StixReindexProgress value) => report(value);
+    }
 }

@@ -25,6 +25,24 @@ public sealed class FederationOptions
     public int PageSize { get; set; } = 1000;
 
     public TimeSpan StatusPollDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How old a row after a gap in store ids must be before the push checkpoint moves past the gap (a transaction that
+    /// took the missing id and is still open would commit later; longer than any import transaction).
+    /// </summary>
+    public TimeSpan PushSettleLag { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a run holds its partner's lease at most (a crashed server's lease ends after this); longer than a run.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Local folders a MISP feed partner may be read from (<c>file://</c> URLs or absolute paths under one of them); none by default.</summary>
+    public string[] FeedFolders { get; set; } = [];
+
+    /// <summary>
+    /// Partner URLs whose host resolves to a loopback, private, link-local, unique-local, CGNAT or cloud metadata address
+    /// are refused unless this is true (an operator's decision, e.g. a partner on the same private network; tests).
+    /// </summary>
+    public bool AllowPrivateAddresses { get; set; }
 }
 
 /// <summary>One run of a partner at a time in this process: a second request while one runs is refused (manual) or skipped (scheduler).</summary>
@@ -54,7 +72,8 @@ public sealed class FederationRemoteException(string message) : Exception(messag
 /// </summary>
 public sealed class FederationRunner(
     MusubiDbContext db, PartnerService partners, StixImporter importer, IntelligencePrincipals principals, AuditTrail audit,
-    IHttpClientFactory httpFactory, FederationLocks locks, FederationOptions settings, TimeProvider time, ILogger<FederationRunner> log)
+    IHttpClientFactory httpFactory, FederationLocks locks, FederationLeases leases, FederationOptions settings, TimeProvider time,
+    ILogger<FederationRunner> log)
 {
     public const string HttpClientName = "musubi-federation";
     public const string TaxiiMediaType = "application/taxii+json;version=2.1";
@@ -90,8 +109,11 @@ public sealed class FederationRunner(
             throw new ConflictException("a run of this partner is in progress");
         }
 
+        string? lease = null;
         try
         {
+            lease = await leases.TryTakeAsync(partnerId, ct)
+                ?? throw new ConflictException("a run of this partner is in progress on another server");
             var result = await RunAsync(partnerId, kind, ct);
             db.ChangeTracker.Clear();
             audit.Record(actor, kind == PartnerRunKind.Pull ? "federation.partner.pull" : "federation.partner.push", "federation-partner",
@@ -102,6 +124,11 @@ public sealed class FederationRunner(
         }
         finally
         {
+            if (lease is not null)
+            {
+                await leases.ReleaseAsync(partnerId, lease, CancellationToken.None);
+            }
+
             gate.Release();
         }
     }
@@ -120,8 +147,18 @@ public sealed class FederationRunner(
                 continue;
             }
 
+            string? lease = null;
             try
             {
+                // Across servers on one database: the lease row decides; then the partner is read again, since the
+                // server that held it may have just run it.
+                lease = await leases.TryTakeAsync(p.Id, ct);
+                if (lease is null || await db.Set<PartnerEntity>().AsNoTracking().FirstOrDefaultAsync(x => x.Id == p.Id, ct) is not { Enabled: true } fresh
+                    || (fresh.LastAttemptAt ?? fresh.CreatedAt).AddMinutes(fresh.IntervalMinutes) > time.GetUtcNow())
+                {
+                    continue;
+                }
+
                 if (p.Pulls)
                 {
                     await RunAsync(p.Id, PartnerRunKind.Pull, ct);
@@ -136,6 +173,11 @@ public sealed class FederationRunner(
             }
             finally
             {
+                if (lease is not null)
+                {
+                    await leases.ReleaseAsync(p.Id, lease, CancellationToken.None);
+                }
+
                 gate.Release();
             }
         }
@@ -323,14 +365,38 @@ public sealed class FederationRunner(
         var principal = await principals.ForOrganisationAsync(partnerOrg, ct);
         var maxBytes = Math.Min(MaxEnvelopeBytes, await MaxContentLengthAsync(http, partner, ct));
         var objectsUrl = $"{partner.Url}collections/{Uri.EscapeDataString(partner.CollectionId!)}/objects/";
-        var checkpoint = partner.PushCheckpoint;
+        // The checkpoint only moves over rows that are settled (docs/FEDERATION.md, "Push checkpoint"): an id right after
+        // the checkpoint, or one after a gap once that row is older than PushSettleLag. On PostgreSQL an id is taken at
+        // insert, so a transaction holding a lower id may commit after a higher one was pushed: its gap keeps the
+        // checkpoint below it, and the rows after it are sent again (TAXII: an existing version is a success) until it
+        // appears or is old enough to be a rollback or a deletion.
+        var settled = partner.PushCheckpoint;
+        var frozen = false;
+        var settleBefore = time.GetUtcNow() - settings.PushSettleLag;
+        var scan = settled;
         while (true)
         {
             var rows = await db.StixObjects.AsNoTracking().Include(x => x.Terms)
-                .Where(x => x.Id > checkpoint).OrderBy(x => x.Id).Take(settings.PageSize).ToListAsync(ct);
+                .Where(x => x.Id > scan).OrderBy(x => x.Id).Take(settings.PageSize).ToListAsync(ct);
             if (rows.Count == 0)
             {
                 return;
+            }
+
+            var next = 0;
+            void Settle(long upTo)
+            {
+                for (; next < rows.Count && rows[next].Id <= upTo; next++)
+                {
+                    if (!frozen && (rows[next].Id == settled + 1 || rows[next].DateAdded <= settleBefore))
+                    {
+                        settled = rows[next].Id;
+                    }
+                    else
+                    {
+                        frozen = true;
+                    }
+                }
             }
 
             // Not back to where it came from: what the partner's own organisation published here (e.g. what we pulled from it).
@@ -349,7 +415,8 @@ public sealed class FederationRunner(
                 if (envelope.Count > 0 && (size + bytes > maxBytes || envelope.Count >= MaxObjectsPerEnvelope))
                 {
                     await SendEnvelopeAsync(http, partner, objectsUrl, envelope, state, ct);
-                    await SavePushCheckpointAsync(partner.Id, envelope[^1].Id, ct);
+                    Settle(envelope[^1].Id);
+                    await SavePushCheckpointAsync(partner.Id, settled, ct);
                     envelope.Clear();
                     size = 16;
                 }
@@ -363,8 +430,9 @@ public sealed class FederationRunner(
                 await SendEnvelopeAsync(http, partner, objectsUrl, envelope, state, ct);
             }
 
-            checkpoint = rows[^1].Id;
-            await SavePushCheckpointAsync(partner.Id, checkpoint, ct);
+            Settle(rows[^1].Id);
+            scan = rows[^1].Id;
+            await SavePushCheckpointAsync(partner.Id, settled, ct);
         }
     }
 
@@ -459,14 +527,24 @@ public sealed class FederationRunner(
 
     private async Task PullMispAsync(PartnerEntity partner, RunState state, CancellationToken ct)
     {
-        var http = Client(partner);
         var actor = await ImportActorAsync(partner, ct);
         var options = new PublishOptions(partner.DefaultTlp, partner.CommunityIds(), TlpIsDefault: true);
-        using var request = Request(partner, HttpMethod.Get, partner.Url + "manifest.json");
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        var manifestBytes = await ReadAsync(response, MaxManifestBytes, ct);
-        EnsureSuccess(response, manifestBytes, "GET manifest.json");
+        var manifestBytes = await FetchAsync(partner, "manifest.json", MaxManifestBytes, ct)
+            ?? throw new FederationRemoteException("manifest.json: the feed has none (404 or no such file)");
         var entries = Manifest(manifestBytes, state);
+        // hashes.csv comes with the manifest: every event imported must match it (docs/MISP.md, "Consuming a MISP feed").
+        var hashesBytes = await FetchAsync(partner, "hashes.csv", MispFeedHashes.MaxBytes, ct)
+            ?? throw new FederationRemoteException("hashes.csv: the feed has none (404 or no such file); events cannot be checked, so none is imported");
+        Dictionary<string, HashSet<string>> hashes;
+        try
+        {
+            hashes = MispFeedHashes.Parse(hashesBytes);
+        }
+        catch (MispFormatException e)
+        {
+            throw new FederationRemoteException($"hashes.csv is malformed: {e.Message}");
+        }
+
         var checkpoint = long.TryParse(partner.PullCheckpoint, NumberStyles.None, CultureInfo.InvariantCulture, out var c) ? c : 0;
         // Not older than the checkpoint: an event of the same second as the last one imported is fetched again (a
         // duplicate, so a success), so an interrupted run never skips one.
@@ -474,31 +552,42 @@ public sealed class FederationRunner(
             .Take(MaxMispEventsPerRun).ToList();
         foreach (var entry in due)
         {
-            using var eventRequest = Request(partner, HttpMethod.Get, $"{partner.Url}{entry.Uuid}.json");
-            using var eventResponse = await http.SendAsync(eventRequest, HttpCompletionOption.ResponseHeadersRead, ct);
-            byte[] bytes;
+            byte[]? bytes;
             try
             {
-                bytes = await ReadAsync(eventResponse, MispLimits.Default.MaxBytes, ct);
+                bytes = await FetchAsync(partner, $"{entry.Uuid}.json", MispLimits.Default.MaxBytes, ct);
             }
-            catch (FederationRemoteException e)
+            catch (FederationRemoteException e) when (e.Message.Contains("larger than the limit", StringComparison.Ordinal))
             {
                 state.Failures.Add(new PartnerFailure(entry.Uuid, e.Message));
                 await SavePullCheckpointAsync(partner.Id, entry.Timestamp, ct);
                 continue;
             }
 
-            if (eventResponse.StatusCode == System.Net.HttpStatusCode.NotFound)
+            if (bytes is null)
             {
                 state.Failures.Add(new PartnerFailure(entry.Uuid, $"{entry.Uuid}.json is listed in the manifest but the feed answers 404"));
                 await SavePullCheckpointAsync(partner.Id, entry.Timestamp, ct);
                 continue;
             }
 
-            EnsureSuccess(eventResponse, bytes, $"GET {entry.Uuid}.json");
             MispToStix.Result converted;
             try
             {
+                if (entry.Sha256 is { } sha && !string.Equals(sha, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), StringComparison.OrdinalIgnoreCase))
+                {
+                    state.Failures.Add(new PartnerFailure(entry.Uuid, "refused: the event file does not match the manifest's integrity:sha256"));
+                    await SavePullCheckpointAsync(partner.Id, entry.Timestamp, ct);
+                    continue;
+                }
+
+                if (HashMismatch(bytes, entry.Uuid, hashes) is { } mismatch)
+                {
+                    state.Failures.Add(new PartnerFailure(entry.Uuid, "refused: " + mismatch));
+                    await SavePullCheckpointAsync(partner.Id, entry.Timestamp, ct);
+                    continue;
+                }
+
                 converted = MispToStix.Convert(bytes);
             }
             catch (MispFormatException e)
@@ -520,6 +609,70 @@ public sealed class FederationRunner(
         }
     }
 
+    /// <summary>Why the event file does not match hashes.csv (each event in it, by its own uuid and the manifest's), or null.</summary>
+    private static string? HashMismatch(byte[] bytes, string manifestUuid, IReadOnlyDictionary<string, HashSet<string>> hashes)
+    {
+        using var doc = MispReader.Parse(bytes);
+        var events = MispReader.Events(doc.RootElement);
+        if (events.Count != 1)
+        {
+            return $"the file holds {events.Count} events, a feed's event file holds one";
+        }
+
+        var uuid = MispReader.Text(events[0].Event, "uuid");
+        if (uuid is not null && !string.Equals(uuid, manifestUuid, StringComparison.OrdinalIgnoreCase))
+        {
+            return $"the file's event uuid {uuid} is not the manifest's {manifestUuid}";
+        }
+
+        return MispFeedHashes.Check(events[0].Event, manifestUuid, hashes);
+    }
+
+    /// <summary>
+    /// A file of the partner's feed: over HTTP(S) from its URL, or from its local folder (<c>file://</c>, only under a
+    /// folder in <c>Musubi:Federation:FeedFolders</c>). Null when the feed has no such file (404, no file).
+    /// </summary>
+    private async Task<byte[]?> FetchAsync(PartnerEntity partner, string name, long max, CancellationToken ct)
+    {
+        var baseUri = new Uri(partner.Url);
+        if (baseUri.IsFile)
+        {
+            var folder = baseUri.LocalPath;
+            if (!FederationAddresses.IsUnderFeedFolder(folder, settings.FeedFolders))
+            {
+                throw new FederationRemoteException($"the folder {folder} is not under a folder allowed by Musubi:Federation:FeedFolders");
+            }
+
+            var path = Path.Combine(folder, name);
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
+            if (file.Length > max)
+            {
+                throw new FederationRemoteException($"{name}: the file ({file.Length} bytes) is larger than the limit of {max} bytes");
+            }
+
+            var buffer = new byte[file.Length];
+            await file.ReadExactlyAsync(buffer, ct);
+            return buffer;
+        }
+
+        var http = Client(partner);
+        using var request = Request(partner, HttpMethod.Get, partner.Url + name);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        var body = await ReadAsync(response, max, ct);
+        EnsureSuccess(response, body, $"GET {name}");
+        return body;
+    }
+
     private async Task SavePullCheckpointAsync(Guid partnerId, long timestamp, CancellationToken ct)
     {
         db.ChangeTracker.Clear();
@@ -529,7 +682,7 @@ public sealed class FederationRunner(
         db.ChangeTracker.Clear();
     }
 
-    private sealed record ManifestEntry(string Uuid, long Timestamp);
+    private sealed record ManifestEntry(string Uuid, long Timestamp, string? Sha256);
 
     /// <summary>MISP feed manifest: <c>{"&lt;uuid&gt;": {"timestamp": "…", "info": …}, …}</c>; a bad entry is a failure, not the end.</summary>
     private static List<ManifestEntry> Manifest(byte[] bytes, RunState state)
@@ -573,7 +726,8 @@ public sealed class FederationRunner(
                 continue;
             }
 
-            list.Add(new ManifestEntry(p.Name.ToLowerInvariant(), ts));
+            var sha = p.Value.TryGetProperty("integrity:sha256", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString() : null;
+            list.Add(new ManifestEntry(p.Name.ToLowerInvariant(), ts, sha));
         }
 
         return list;

@@ -12,8 +12,19 @@ public static class FederationServiceCollectionExtensions
         services.AddSingleton<FederationLocks>();
         services.AddScoped<PartnerService>();
         services.AddScoped<FederationRunner>();
+        services.AddScoped<FederationLeases>();
         services.AddHttpClient(FederationRunner.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(100))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false });
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var options = sp.GetRequiredService<FederationOptions>();
+                // Every connection is checked against the partner address rule (docs/FEDERATION.md), not only the saved URL.
+                return new SocketsHttpHandler
+                {
+                    UseCookies = false,
+                    AllowAutoRedirect = false,
+                    ConnectCallback = (context, ct) => FederationAddresses.ConnectAsync(context, options.AllowPrivateAddresses, ct),
+                };
+            });
         return services;
     }
 }

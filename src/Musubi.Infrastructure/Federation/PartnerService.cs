@@ -14,7 +14,7 @@ namespace Musubi.Infrastructure.Federation;
 /// secret for the remote end is protected with ASP.NET data protection (key ring in the database, as for TOTP keys),
 /// never returned and never written to the audit trail (only whether one is set).
 /// </summary>
-public sealed class PartnerService(MusubiDbContext db, AuditTrail audit, TimeProvider time, IDataProtectionProvider protection)
+public sealed class PartnerService(MusubiDbContext db, AuditTrail audit, TimeProvider time, IDataProtectionProvider protection, FederationOptions options)
 {
     public const string SecretPurpose = "Musubi.Federation.PartnerSecret";
     public const int MaxFailuresKept = 100;
@@ -120,10 +120,26 @@ public sealed class PartnerService(MusubiDbContext db, AuditTrail audit, TimePro
         if (input.Url is { } url)
         {
             url = url.Trim();
-            if (url.Length > 2000 || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            if (ParseLocalFolder(url) is { } folder)
+            {
+                // A MISP feed in a local folder: only under a folder the operator allows (Musubi:Federation:FeedFolders).
+                if (!FederationAddresses.IsUnderFeedFolder(folder, options.FeedFolders))
+                {
+                    Error("url", $"the folder {folder} is not under a folder allowed by Musubi:Federation:FeedFolders");
+                }
+                else
+                {
+                    p.Url = new Uri(folder.EndsWith('/') ? folder : folder + "/").AbsoluteUri;
+                }
+            }
+            else if (url.Length > 2000 || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
                 || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
             {
-                Error("url", "must be an absolute http(s) URL without query, fragment or credentials, at most 2000 characters");
+                Error("url", "must be an absolute http(s) URL without query, fragment or credentials, at most 2000 characters (or, for a MISP feed, a local folder)");
+            }
+            else if (!options.AllowPrivateAddresses && await FederationAddresses.CheckHostAsync(uri.IdnHost, ct) is { } refused)
+            {
+                Error("url", $"{refused}: partner URLs must be public unless the operator sets Musubi:Federation:AllowPrivateAddresses");
             }
             else
             {
@@ -158,6 +174,11 @@ public sealed class PartnerService(MusubiDbContext db, AuditTrail audit, TimePro
             }
 
             p.Direction = direction;
+        }
+
+        if (p.Kind != PartnerKind.MispFeed && p.Url.StartsWith("file:", StringComparison.Ordinal) && !errors.ContainsKey("url"))
+        {
+            Error("url", "a local folder can only be a MISP feed's; a TAXII partner needs an http(s) API root");
         }
 
         if (p.Kind == PartnerKind.MispFeed && p.Direction != PartnerDirection.Pull)
@@ -284,6 +305,19 @@ public sealed class PartnerService(MusubiDbContext db, AuditTrail audit, TimePro
         {
             throw new ValidationFailedException(errors);
         }
+    }
+
+    /// <summary>A local folder given as a <c>file://</c> URL or an absolute path; null for anything else.</summary>
+    private static string? ParseLocalFolder(string url)
+    {
+        if (url.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            return Uri.TryCreate(url, UriKind.Absolute, out var u) && u.IsFile && string.IsNullOrEmpty(u.Host) && u.LocalPath.Length < 2000
+                ? Path.GetFullPath(u.LocalPath)
+                : null;
+        }
+
+        return url.StartsWith('/') && url.Length < 2000 && !url.Contains('\0') ? Path.GetFullPath(url) : null;
     }
 
     private async Task SaveAsync(CancellationToken ct)

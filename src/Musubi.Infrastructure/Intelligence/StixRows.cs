@@ -53,6 +53,15 @@ internal static class StixRows
 
         // References, for the object page's graph and sightings of an object (markings and the creator are columns or
         // known everywhere, and would make every object a neighbour of every other).
+        entity.Terms.AddRange(ReferenceTerms(o));
+
+        AddScope(entity, options);
+        return entity;
+    }
+
+    /// <summary>The reference index rows of an object (also what <see cref="StixReferenceIndex"/> backfills).</summary>
+    public static IEnumerable<StixTermEntity> ReferenceTerms(StixObject o)
+    {
         foreach (var r in o.References)
         {
             if (r.Property is "object_marking_refs" or "created_by_ref" or "marking_ref" || r.TargetId.Length > 1000
@@ -61,11 +70,8 @@ internal static class StixRows
                 continue;
             }
 
-            entity.Terms.Add(new StixTermEntity { Kind = StixTermKind.Reference, Value = r.TargetId, Path = r.Path.Length > 500 ? r.Path[..500] : r.Path });
+            yield return new StixTermEntity { Kind = StixTermKind.Reference, Value = r.TargetId, Path = r.Path.Length > 500 ? r.Path[..500] : r.Path };
         }
-
-        AddScope(entity, options);
-        return entity;
     }
 
     public static void AddScope(StixObjectEntity entity, PublishOptions options)

@@ -725,6 +725,24 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.ToTable("sigma_rule_set_targets", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Federation.FederationLeaseEntity", b =>
+                {
+                    b.Property<Guid>("PartnerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("PartnerId");
+
+                    b.ToTable("federation_leases", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Federation.PartnerEntity", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2563,6 +2581,15 @@ namespace Musubi.Migrations.Postgres.Migrations
                     b.HasOne("Musubi.Infrastructure.Detection.SigmaRuleSetEntity", null)
                         .WithMany("Targets")
                         .HasForeignKey("RuleSetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Federation.FederationLeaseEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Federation.PartnerEntity", null)
+                        .WithMany()
+                        .HasForeignKey("PartnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -710,6 +710,24 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.ToTable("sigma_rule_set_targets", (string)null);
                 });
 
+            modelBuilder.Entity("Musubi.Infrastructure.Federation.FederationLeaseEntity", b =>
+                {
+                    b.Property<Guid>("PartnerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("PartnerId");
+
+                    b.ToTable("federation_leases", (string)null);
+                });
+
             modelBuilder.Entity("Musubi.Infrastructure.Federation.PartnerEntity", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2528,6 +2546,15 @@ namespace Musubi.Migrations.Sqlite.Migrations
                     b.HasOne("Musubi.Infrastructure.Detection.SigmaRuleSetEntity", null)
                         .WithMany("Targets")
                         .HasForeignKey("RuleSetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Musubi.Infrastructure.Federation.FederationLeaseEntity", b =>
+                {
+                    b.HasOne("Musubi.Infrastructure.Federation.PartnerEntity", null)
+                        .WithMany()
+                        .HasForeignKey("PartnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -124,11 +124,8 @@ public sealed class MispFeedPublisher(TaxiiService taxii)
                     continue;
                 }
 
-                foreach (var part in value.Contains('|', StringComparison.Ordinal) ? value.Split('|') : [value])
+                foreach (var md5 in MispFeedHashes.Of(value))
                 {
-#pragma warning disable CA5351 // MISP feeds index values by MD5; this is a lookup key, not security.
-                    var md5 = Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(part)));
-#pragma warning restore CA5351
                     text.Append(md5).Append(',').Append(e.Uuid).Append('\n');
                 }
             }
