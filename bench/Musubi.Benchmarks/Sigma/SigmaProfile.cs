@@ -16,10 +16,14 @@ public static class SigmaProfile
     {
         var count = args.Length > 1 ? int.Parse(args[1]) : 300_000;
         var rounds = args.Length > 2 ? int.Parse(args[2]) : 5;
-        var engine = SigmaEngine.Build(SigmaBenchData.WindowsRules());
+        var documents = SigmaBenchData.WindowsRules();
+        var engine = SigmaEngine.Build(documents);
         var events = SigmaBenchData.Replicate(SigmaBenchData.DistinctEvents(), count);
         var matcher = engine.CreateMatcher();
         var matches = new List<SigmaMatch>(64);
+
+        // The variant under comparison (A/B), built from the same documents and timed in the same rounds.
+        var variant = SigmaEngine.Build(documents, new SigmaEngineOptions { PrefilterShortLiterals = false }).CreateMatcher();
         var stages = new (string Name, Func<long> Pass)[]
         {
             ("baseline (Utf8JsonReader)", () =>
@@ -40,6 +44,8 @@ public static class SigmaProfile
             ("walk + routing", () => Stage(matcher, events, SigmaMatcher.Stage.Route, matches)),
             ("walk + routing + prefilter", () => Stage(matcher, events, SigmaMatcher.Stage.Prefilter, matches)),
             ("engine (all)", () => Stage(matcher, events, SigmaMatcher.Stage.All, matches)),
+            ("  A/B: without short literals", () => Stage(variant, events, SigmaMatcher.Stage.All, matches)),
+            ("  A/B: its prefilter stage", () => Stage(variant, events, SigmaMatcher.Stage.Prefilter, matches)),
         };
 
         var best = new double[stages.Length];
@@ -129,6 +135,17 @@ public static class SigmaProfile
         foreach (var (key, v) in costs.OrderByDescending(p => p.Value.Micro).Take(60))
         {
             Console.WriteLine($"{v.Micro / distinct.Length,8:F3} us/event  {v.Count,4}x  matched {v.Matched,3}  {(v.Always ? "UNANCHORED " : "")}{key}");
+        }
+
+        foreach (var group in engine.Groups.Where(g => g.Prefilter is { UnanchoredCount: > 0 } && g.Key.Contains("EventID in [1]")))
+        {
+            Console.WriteLine($"always evaluated in {group.Key}:");
+            foreach (var index in group.Prefilter!.Always)
+            {
+                var clauses = group.Variants[index].Root.Anchors();
+                var text = clauses is null ? "(no clause)" : string.Join(" AND ", clauses.Select(c => "[" + string.Join("|", c.Take(6).Select(a => (a.Field < 0 ? "*" : engine.Fields.NameOf(a.Field)) + ":" + a.Literal)) + (c.Count > 6 ? $"|..{c.Count}" : "") + "]"));
+                Console.WriteLine($"  {group.Variants[index].Rule.Rule.Title}: {(text.Length > 300 ? text[..300] : text)}");
+            }
         }
 
         Console.WriteLine($"total {costs.Values.Sum(v => v.Micro) / distinct.Length:F3} us/event over {costs.Values.Sum(v => v.Count) / (double)distinct.Length:F1} evaluations");
