@@ -7,5 +7,10 @@ if (args.Length > 0 && args[0] == "feeds-inflight")
     return Musubi.Benchmarks.Feeds.InFlightRun.Run(args);
 }
 
+if (args.Length > 0 && args[0] == "sigma-profile")
+{
+    return Musubi.Benchmarks.Sigma.SigmaProfile.Run(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Musubi.Benchmarks.Networks.OwnershipData).Assembly).Run(args);
 return 0;

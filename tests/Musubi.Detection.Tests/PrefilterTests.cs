@@ -34,6 +34,45 @@ public sealed class PrefilterTests
         TestContext.Current.TestOutputHelper!.WriteLine($"{index} events, {a.Count} matches; rule evaluations {filtered.Evaluations} with the prefilter, {unfiltered.Evaluations} without");
     }
 
+    [Theory]
+    [InlineData("CommandLine|contains: '~1\\'", "C:\\PROGRA~1\\x.exe", "C:\\Program Files\\x.exe")]
+    [InlineData("CommandLine|contains:\n        - '^^'\n        - ',;,'", "cmd /c e^^cho", "cmd /c echo ^")]
+    [InlineData("CommandLine|endswith: 'ab'", "x.AB", "x.ab.c")]
+    [InlineData("CommandLine|contains|cased: 'Ab'", "xAbx", "xabx")]
+    [InlineData("CommandLine|contains:\n        - '\u0430'\n        - '\u0435'", "p\u0410yload", "payload \u00e9")]
+    [InlineData("CommandLine|contains: '\U0001F986'", "run \U0001F986 now", "run \U0001F987 now")]
+    [InlineData("CommandLine|contains|cased: '\u00c9t'", "\u00c9t\u00e9", "\u00e9t\u00e9")]
+    public void A_rule_of_short_or_non_ascii_literals_is_prefiltered_and_matches_as_without_the_prefilter(string selection, string matching, string other)
+    {
+        var yaml = SigmaTestKit.Rule("selection:\n    " + selection);
+        var engine = SigmaTestKit.Engine(yaml);
+        Assert.All(engine.Groups, g => Assert.Equal(0, g.Prefilter!.UnanchoredCount));
+        var unfiltered = SigmaTestKit.Engine(yaml, new SigmaEngineOptions { Pipeline = Musubi.Detection.Sigma.Pipelines.SigmaPipeline.None, UsePrefilter = false });
+        var events = new[] { matching, other, "", "\u212a\u212a \u0130 \u00df x" }
+            .Select(v => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["CommandLine"] = v }))
+            .ToArray();
+        Assert.Equal([0L], SigmaTestKit.Run(engine, events).Select(m => m.EventIndex));
+        Assert.Equal([0L], SigmaTestKit.Run(unfiltered, events).Select(m => m.EventIndex));
+    }
+
+    [Theory]
+    [InlineData("kk")]
+    [InlineData("i\u0307")]
+    [InlineData("ss")]
+    [InlineData("\u00e9t")]
+    [InlineData("\u03c3")]
+    public void Values_whose_case_mapping_is_special_match_alike_with_and_without_the_prefilter(string literal)
+    {
+        var yaml = SigmaTestKit.Rule("selection:\n    CommandLine|contains: '" + literal + "'");
+        var options = new SigmaEngineOptions { Pipeline = Musubi.Detection.Sigma.Pipelines.SigmaPipeline.None };
+        var engine = SigmaTestKit.Engine(yaml, options);
+        var unfiltered = SigmaTestKit.Engine(yaml, new SigmaEngineOptions { Pipeline = Musubi.Detection.Sigma.Pipelines.SigmaPipeline.None, UsePrefilter = false });
+        var events = new[] { "\u212a\u212a", "KK", "\u0130", "I\u0307", "\u00df", "SS", "\u00c9T", "\u03a3", "\u03c2", "plain" }
+            .Select(v => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["CommandLine"] = v }))
+            .ToArray();
+        Assert.Equal(SigmaTestKit.Run(unfiltered, events).Select(m => m.EventIndex), SigmaTestKit.Run(engine, events).Select(m => m.EventIndex));
+    }
+
     [Fact]
     public void Glob_matching_agrees_with_a_regular_expression_on_random_cases()
     {

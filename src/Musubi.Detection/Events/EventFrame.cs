@@ -72,6 +72,9 @@ internal sealed class EventFrame : IEventFieldSink
 
     public int Count { get; private set; }
 
+    /// <summary>Changes whenever <see cref="Resolve"/> could answer differently for a name (a field was interned).</summary>
+    public int ResolverVersion => fields.Count;
+
     public void Clear()
     {
         if (first.Length < fields.Count)

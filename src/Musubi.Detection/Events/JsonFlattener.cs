@@ -15,10 +15,17 @@ public sealed class JsonFlattener
     private char[] names = new char[512];
     private char[] name = new char[512];
     private char[] value = new char[1024];
+    private PathCache? cache;
 
     /// <summary>Flattens one JSON object. Throws <see cref="JsonException"/> for malformed JSON or a non-object.</summary>
     public void Flatten(ReadOnlySpan<byte> json, IEventFieldSink sink)
     {
+        if (sink is EventFrame frame)
+        {
+            FlattenCached(json, frame);
+            return;
+        }
+
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = MaxDepth });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
@@ -82,6 +89,71 @@ public sealed class JsonFlattener
                             resolved = true;
                         }
 
+                        if (handle >= 0)
+                        {
+                            Emit(ref reader, sink, handle);
+                        }
+
+                        break;
+                    }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The same walk for the Sigma engine's frame, whose name resolution does not change from event to event: each
+    /// property name is found in the <see cref="PathCache"/> by its raw bytes instead of being decoded and composed.
+    /// </summary>
+    private void FlattenCached(ReadOnlySpan<byte> json, EventFrame sink)
+    {
+        var paths = cache ??= new PathCache();
+        paths.Prepare(sink);
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = MaxDepth });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("an event must be a JSON object");
+        }
+
+        Span<int> bases = stackalloc int[MaxDepth + 1];
+        Span<int> nodes = stackalloc int[MaxDepth];
+        var open = 0;
+        bases[open++] = 0;
+        var pathLength = 0;
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName:
+                    {
+                        var depth = bases[open - 1];
+                        if (depth >= MaxDepth)
+                        {
+                            throw new JsonException("event nested too deeply");
+                        }
+
+                        nodes[depth] = paths.Child(depth == 0 ? PathCache.Root : nodes[depth - 1], ref reader);
+                        pathLength = depth + 1;
+                        break;
+                    }
+
+                case JsonTokenType.StartObject:
+                case JsonTokenType.StartArray:
+                    bases[open++] = pathLength;
+                    break;
+
+                case JsonTokenType.EndObject:
+                case JsonTokenType.EndArray:
+                    pathLength = bases[--open];
+                    break;
+
+                default:
+                    {
+                        if (pathLength == 0)
+                        {
+                            break; // a value with no name to give it
+                        }
+
+                        var handle = paths.Handle(nodes[pathLength - 1]);
                         if (handle >= 0)
                         {
                             Emit(ref reader, sink, handle);

@@ -200,7 +200,7 @@ public sealed class SigmaEngine
         BuildRouting();
         foreach (var group in Groups)
         {
-            group.Finish(Options.UsePrefilter);
+            group.Finish(Options.UsePrefilter, Options.PrefilterShortLiterals);
         }
 
         Failures = failures;
@@ -534,11 +534,11 @@ internal sealed class RouteGroup(Node? condition, string[] routeValues, string k
 
     public Prefilter? Prefilter { get; private set; }
 
-    public void Finish(bool usePrefilter)
+    public void Finish(bool usePrefilter, bool shortLiterals)
     {
         if (usePrefilter)
         {
-            Prefilter = Prefilter.Build(Variants);
+            Prefilter = Prefilter.Build(Variants, shortLiterals);
         }
     }
 }

@@ -26,6 +26,9 @@ public sealed class SigmaEngineOptions
 
     /// <summary>Skip rules whose required literals are absent from the event (same results, fewer evaluations).</summary>
     public bool UsePrefilter { get; init; } = true;
+
+    /// <summary>Prefilter rules by literals shorter than a gram and by non-ASCII text too (off only to measure the difference).</summary>
+    internal bool PrefilterShortLiterals { get; init; } = true;
 }
 
 public enum SigmaMatchKind

@@ -32,7 +32,16 @@ public sealed class SigmaMatcher
     }
 
     /// <summary>Rule evaluations done so far (after routing and the prefilter), for diagnostics.</summary>
-    public long Evaluations { get; private set; }
+    public long Evaluations { get; internal set; }
+
+    /// <summary>How far <see cref="Match(ReadOnlySpan{byte}, long, List{SigmaMatch}, Stage)"/> goes (profiling only).</summary>
+    internal enum Stage
+    {
+        Walk,
+        Route,
+        Prefilter,
+        All,
+    }
 
     /// <summary>Matches one JSON object (UTF-8). Throws <see cref="System.Text.Json.JsonException"/> when malformed.</summary>
     public void Match(ReadOnlySpan<byte> utf8Json, long eventIndex, List<SigmaMatch> output)
@@ -41,6 +50,23 @@ public sealed class SigmaMatcher
         flattener.Flatten(utf8Json, frame);
         Evaluate(eventIndex, output);
     }
+
+    /// <summary>Matches, stopping after <paramref name="stage"/>: for the profile in the benchmarks, never for real use.</summary>
+    internal void Match(ReadOnlySpan<byte> utf8Json, long eventIndex, List<SigmaMatch> output, Stage stage)
+    {
+        frame.Clear();
+        flattener.Flatten(utf8Json, frame);
+        if (stage == Stage.Walk)
+        {
+            return;
+        }
+
+        stopAt = stage;
+        Evaluate(eventIndex, output);
+        stopAt = Stage.All;
+    }
+
+    private Stage stopAt = Stage.All;
 
     public void Match(ISigmaEvent sigmaEvent, long eventIndex, List<SigmaMatch> output)
     {
@@ -113,6 +139,11 @@ public sealed class SigmaMatcher
 
     private void EvaluateGroup(RouteGroup group, long eventIndex, List<SigmaMatch> output)
     {
+        if (stopAt == Stage.Route)
+        {
+            return;
+        }
+
         if (group.Condition is { } condition && !condition.Evaluate(frame))
         {
             return;
@@ -123,6 +154,11 @@ public sealed class SigmaMatcher
         {
             candidates.Clear();
             prefilter.Collect(frame, scratch, candidates);
+            if (stopAt == Stage.Prefilter)
+            {
+                return;
+            }
+
             foreach (var index in candidates)
             {
                 Check(variants[index], eventIndex, output);

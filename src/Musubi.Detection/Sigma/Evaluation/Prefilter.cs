@@ -1,3 +1,4 @@
+using System.Buffers;
 using Musubi.Detection.Events;
 
 namespace Musubi.Detection.Sigma.Evaluation;
@@ -29,10 +30,13 @@ internal sealed class Prefilter
 
     public int UnanchoredCount => always.Length;
 
+    /// <summary>The variants (indexes into the group's) that are always candidates (for diagnostics).</summary>
+    public IReadOnlyList<int> Always => always;
+
     /// <summary>Per scanned field: the field id and the number of grams (for diagnostics).</summary>
     public IEnumerable<(int Field, int Grams)> Scanners => scanners.Select(s => (s.Field, s.Owners.Length));
 
-    public static Prefilter Build(IReadOnlyList<CompiledVariant> variants)
+    public static Prefilter Build(IReadOnlyList<CompiledVariant> variants, bool shortLiterals = true)
     {
         var always = new List<int>();
         var required = new byte[variants.Count];
@@ -46,11 +50,22 @@ internal sealed class Prefilter
                 continue;
             }
 
+            // Clauses of long literals (found by their grams) when the rule has any; otherwise clauses of short
+            // literals too (found by one vectorised search per field, or by the field's having non-ASCII text at all).
             var chosen = clauses
                 .Where(c => c.All(a => a.Literal.Length >= GramIndex.MinLength && a.Field != Anchor.AnyField))
                 .OrderByDescending(Node.Score)
                 .Take(MaxClauses)
                 .ToList();
+            if (chosen.Count == 0 && shortLiterals)
+            {
+                chosen = clauses
+                    .Where(c => c.All(a => a.Field != Anchor.AnyField && (a.Literal.Length >= GramIndex.MinLength || IsShort(a.Literal) || IsNonAscii(a.Literal))))
+                    .OrderByDescending(Node.Score)
+                    .Take(MaxClauses)
+                    .ToList();
+            }
+
             if (chosen.Count == 0)
             {
                 always.Add(i);
@@ -81,6 +96,19 @@ internal sealed class Prefilter
         var scanners = byField.Select(p => new FieldScanner(p.Key, p.Value)).ToArray();
         return new Prefilter(always.ToArray(), scanners, required);
     }
+
+    /// <summary>An ASCII literal too short for a gram but long enough to be rare: found by <see cref="FieldScanner.ShortSearch"/>.</summary>
+    internal static bool IsShort(string literal) =>
+        literal.Length is >= ShortMinLength and < GramIndex.MinLength && !IsNonAscii(literal);
+
+    /// <summary>
+    /// A literal with a character outside ASCII: a lower-cased value holding it holds a non-ASCII character, which
+    /// one vectorised test of the value tells (emoji, look-alike letters and other Unicode tricks are rare in events).
+    /// </summary>
+    internal static bool IsNonAscii(string literal) => literal.AsSpan().ContainsAnyExceptInRange('\0', '\u007f');
+
+    /// <summary>Shorter ASCII literals (a lone backslash or quote) occur in nearly every value: not worth a search.</summary>
+    private const int ShortMinLength = 2;
 
     /// <summary>Adds the indexes (into the group's variants) of the candidates, each once, in ascending order.</summary>
     public void Collect(EventFrame frame, MatchScratch scratch, List<int> candidates)
@@ -113,6 +141,30 @@ internal sealed class Prefilter
         foreach (var index in scanner.Indexes)
         {
             index.Scan(text, hits);
+        }
+
+        if (scanner.ShortSearch is { } search)
+        {
+            var shorts = scanner.ShortLiterals;
+            for (var at = text.IndexOfAny(search); at >= 0;)
+            {
+                var rest = text[at..];
+                for (var k = 0; k < shorts.Length; k++)
+                {
+                    if (rest.StartsWith(shorts[k], StringComparison.Ordinal))
+                    {
+                        hits.Add(scanner.ShortValues[k]);
+                    }
+                }
+
+                var next = text[(at + 1)..].IndexOfAny(search);
+                at = next < 0 ? -1 : at + 1 + next;
+            }
+        }
+
+        if (scanner.NonAsciiValue >= 0 && text.ContainsAnyExceptInRange('\0', '\u007f'))
+        {
+            hits.Add(scanner.NonAsciiValue);
         }
 
         foreach (var literal in hits)
@@ -157,8 +209,24 @@ internal sealed class Prefilter
             }
 
             var owners = new Dictionary<string, List<(int, byte)>>(StringComparer.Ordinal);
+            var shortOwners = new Dictionary<string, List<(int, byte)>>(StringComparer.Ordinal);
+            var nonAsciiOwners = new List<(int, byte)>();
             foreach (var (literal, literalOwners) in literals)
             {
+                if (literal.Length < GramIndex.MinLength)
+                {
+                    if (IsNonAscii(literal))
+                    {
+                        nonAsciiOwners.AddRange(literalOwners);
+                    }
+                    else
+                    {
+                        shortOwners[literal] = literalOwners;
+                    }
+
+                    continue;
+                }
+
                 var best = GramsOf(literal).MinBy(g => frequency[g])!;
                 if (!owners.TryGetValue(best, out var list))
                 {
@@ -169,7 +237,27 @@ internal sealed class Prefilter
             }
 
             var grams = owners.Keys.ToList();
-            Owners = grams.Select(g => owners[g].Distinct().ToArray()).ToArray();
+            var all = grams.Select(g => owners[g].Distinct().ToArray()).ToList();
+            ShortLiterals = shortOwners.Keys.ToArray();
+            ShortValues = new int[ShortLiterals.Length];
+            for (var k = 0; k < ShortLiterals.Length; k++)
+            {
+                ShortValues[k] = all.Count;
+                all.Add(shortOwners[ShortLiterals[k]].Distinct().ToArray());
+            }
+
+            if (ShortLiterals.Length > 0)
+            {
+                ShortSearch = SearchValues.Create(ShortLiterals, StringComparison.Ordinal);
+            }
+
+            if (nonAsciiOwners.Count > 0)
+            {
+                NonAsciiValue = all.Count;
+                all.Add(nonAsciiOwners.Distinct().ToArray());
+            }
+
+            Owners = all.ToArray();
             Indexes = grams
                 .Select((gram, value) => (gram, value))
                 .GroupBy(p => p.gram.Length)
@@ -183,6 +271,17 @@ internal sealed class Prefilter
         public GramIndex[] Indexes { get; }
 
         public (int Variant, byte Bit)[][] Owners { get; }
+
+        /// <summary>The short ASCII literals (<see cref="IsShort"/>), searched for all at once; null when none.</summary>
+        public SearchValues<string>? ShortSearch { get; }
+
+        public string[] ShortLiterals { get; }
+
+        /// <summary>The hit value (index into <see cref="Owners"/>) of each short literal.</summary>
+        public int[] ShortValues { get; }
+
+        /// <summary>The hit value of "the value has a non-ASCII character" (<see cref="IsNonAscii"/>), or -1.</summary>
+        public int NonAsciiValue { get; } = -1;
 
         private static IEnumerable<string> GramsOf(string literal)
         {
