@@ -8,7 +8,8 @@ namespace Musubi.Server.Api;
 public sealed record RuleSetEnableInput(bool AllOrganisations, IReadOnlyList<Guid>? Organisations, IReadOnlyList<string>? Sectors);
 
 /// <summary>The live indicator set as detection uses it; <see cref="Unsupported"/> holds only indicators the caller may see.</summary>
-public sealed record IndicatorStatus(int Compiled, int Evaluated, int Skipped, int UnsupportedCount, DateTimeOffset BuiltAt, IReadOnlyList<UnsupportedIndicator> Unsupported);
+public sealed record IndicatorStatus(int Compiled, int Evaluated, int Skipped, int UnsupportedCount, DateTimeOffset BuiltAt, IReadOnlyList<UnsupportedIndicator> Unsupported,
+    int AcrossEvents, Musubi.Stix.Patterning.WindowCounters Window);
 
 /// <summary>
 /// Sigma rule sets over REST (<c>/api/v1/detection/rule-sets</c>), through the same <see cref="SigmaRuleService"/> as
@@ -63,7 +64,7 @@ public static class RuleSetsApi
                 return TypedResults.NoContent();
             })
             .WithSummary("Delete a rule set and its rules.");
-        api.MapGet("/detection/indicator-status", async (HttpContext http, SigmaRuleService svc, StoreIndicators store,
+        api.MapGet("/detection/indicator-status", async (HttpContext http, SigmaRuleService svc, StoreIndicators store, CrossEventState crossEvents,
                 Musubi.Infrastructure.Intelligence.IntelligencePrincipals principals, CancellationToken ct) =>
             {
                 var actor = http.RequireActor();
@@ -74,10 +75,10 @@ public static class RuleSetsApi
                     .Where(u => catalog.Markings.TryGetValue(u.IndicatorId, out var marking) && Musubi.Core.Sharing.AccessPolicy.MaySee(principal, marking).Allowed)
                     .ToList();
                 return TypedResults.Ok(new IndicatorStatus(catalog.Snapshot.Count, catalog.Patterns.Count, catalog.Skipped, catalog.Unsupported.Count,
-                    catalog.Snapshot.BuiltAt, unsupported));
+                    catalog.Snapshot.BuiltAt, unsupported, catalog.CrossEvent.Count, crossEvents.Window.Counters));
             })
             .WithTags("Detection rules")
-            .WithSummary("The live indicator set: compiled, evaluated and skipped counts, and the indicators left out because their pattern needs several events, with the reason (those the caller may see).");
+            .WithSummary("The live indicator set: compiled, evaluated, across-events and skipped counts, the cross-event window's counters, and the indicators left out because their pattern is beyond the window's bounds, with the reason (those the caller may see).");
         return api;
     }
 
