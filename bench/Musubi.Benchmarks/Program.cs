@@ -2,6 +2,12 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project bench/Musubi.Benchmarks -- --filter '*Ownership*'
 // dotnet run -c Release --project bench/Musubi.Benchmarks -- feeds-inflight 5000000
+// dotnet run -c Release --project bench/Musubi.Benchmarks -- matcher-vs-grep [--grep-lines 100000]
+if (args.Length > 0 && args[0] == "matcher-vs-grep")
+{
+    return Musubi.Benchmarks.Indicators.MatcherVsGrep.Run(args);
+}
+
 if (args.Length > 0 && args[0] == "feeds-inflight")
 {
     return Musubi.Benchmarks.Feeds.InFlightRun.Run(args);

@@ -156,34 +156,40 @@ public sealed class IndicatorPipelineTests(PostgresServer postgres)
         var followedBy = $"indicator--{Guid.NewGuid()}";
         var repeats = $"indicator--{Guid.NewGuid()}";
         var within = $"indicator--{Guid.NewGuid()}";
+        var tooLong = $"indicator--{Guid.NewGuid()}";
+        var tooLongShared = $"indicator--{Guid.NewGuid()}";
         await PublishAsync(w.AnalystP, $"tlp=amber&community={w.Community}",
             Indicator(plain, "[ipv4-addr:value = '203.0.113.77']"),
             Indicator(control, "[domain-name:value = 'control.example']"),
             Indicator(compound, "[network-traffic:dst_ref.value = '203.0.113.90' AND network-traffic:dst_port = 4444]"),
             Indicator(expired, "[ipv4-addr:value = '203.0.113.66']", validUntil: "2020-01-01T00:00:00Z"),
             Indicator(followedBy, "[ipv4-addr:value = '203.0.113.91'] FOLLOWEDBY [ipv4-addr:value = '203.0.113.92']"),
-            Indicator(within, "([ipv4-addr:value = '203.0.113.95'] OR [domain-name:value = 'within.example']) WITHIN 60 SECONDS"));
-        await PublishAsync(w.AnalystP, "tlp=clear", Indicator(repeats, "[ipv4-addr:value = '203.0.113.93'] REPEATS 3 TIMES"));
+            Indicator(within, "([ipv4-addr:value = '203.0.113.95'] OR [domain-name:value = 'within.example']) WITHIN 60 SECONDS"),
+            Indicator(tooLongShared, "([ipv4-addr:value = '203.0.113.98'] AND [ipv4-addr:value = '203.0.113.99']) WITHIN 100000 SECONDS"));
+        await PublishAsync(w.AnalystP, "tlp=clear", Indicator(repeats, "[ipv4-addr:value = '203.0.113.93'] REPEATS 3 TIMES"),
+            Indicator(tooLong, "[ipv4-addr:value = '203.0.113.93'] REPEATS 1000 TIMES"));
         await WaitForIndicatorAsync(w, control, present: true);
         await WaitForIndicatorAsync(w, repeats, present: true);
         var catalog = w.Server.Services.GetRequiredService<StoreIndicators>().Current;
         Assert.False(catalog.Markings.ContainsKey(expired));
         Assert.Contains(catalog.Patterns, p => p.IndicatorId == compound);
 
-        // Patterns that need several events are left out with a reason, never evaluated on one event; a WITHIN around
-        // a one-observation expression is evaluated.
+        // Patterns that need several events are evaluated across events; beyond the window's bounds they are left out
+        // with a reason; a WITHIN around a one-observation expression is evaluated on each event.
         Assert.DoesNotContain(catalog.Patterns, p => p.IndicatorId == followedBy || p.IndicatorId == repeats);
         Assert.Contains(catalog.Patterns, p => p.IndicatorId == within);
-        Assert.Contains("FOLLOWEDBY", Assert.Single(catalog.Unsupported, u => u.IndicatorId == followedBy).Reason, StringComparison.Ordinal);
-        Assert.Contains("REPEATS 3 TIMES", Assert.Single(catalog.Unsupported, u => u.IndicatorId == repeats).Reason, StringComparison.Ordinal);
+        Assert.Equal(new[] { followedBy, repeats }.Order(), catalog.CrossEvent.Select(c => c.IndicatorId).Order());
+        Assert.Contains("WITHIN 100000 SECONDS", Assert.Single(catalog.Unsupported, u => u.IndicatorId == tooLongShared).Reason, StringComparison.Ordinal);
+        Assert.Contains("at least 1000 events", Assert.Single(catalog.Unsupported, u => u.IndicatorId == tooLong).Reason, StringComparison.Ordinal);
 
         // The status shows the platform administrator the counts, and only the left-out indicators it may see (the
         // TLP:CLEAR one, not the trust group's).
         var status = await MusubiServer.ReadAsync<JsonElement>(await w.Admin.GetAsync("/api/v1/detection/indicator-status", Ct));
         Assert.Equal(2, status.GetProperty("unsupportedCount").GetInt32());
+        Assert.Equal(2, status.GetProperty("acrossEvents").GetInt32());
         var shown = Assert.Single(status.GetProperty("unsupported").EnumerateArray());
-        Assert.Equal(repeats, shown.GetProperty("indicatorId").GetString());
-        Assert.Contains("REPEATS", shown.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(tooLong, shown.GetProperty("indicatorId").GetString());
+        Assert.Contains("at least 1000 events", shown.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Forbidden, (await w.AnalystA.GetAsync("/api/v1/detection/indicator-status", Ct)).StatusCode);
 
         // B is outside the trust group: the same traffic raises nothing for B.
@@ -225,6 +231,18 @@ public sealed class IndicatorPipelineTests(PostgresServer postgres)
         Assert.Empty(search.GetProperty("items").EnumerateArray());
         using var marked = await w.AnalystP.GetAsync($"/api/v1/intel/objects/{sightingId}", Ct);
         Assert.Equal("TLP:AMBER", Assert.Single(marked.Headers.GetValues("X-Musubi-Tlp")));
+
+        // Across events, through the server's worker: a connection to .91 and later one to .92 raise the FOLLOWEDBY
+        // indicator for A, with both events in the evidence; B's same traffic raises nothing (not shared with B).
+        await IngestAsync(w, w.SensorB, """{"time":"2026-03-02T10:00:00Z","host":"b1","src_ip":"198.51.100.5","dst_ip":"203.0.113.91"}""",
+            """{"time":"2026-03-02T10:00:05Z","host":"b1","src_ip":"198.51.100.5","dst_ip":"203.0.113.92"}""");
+        await IngestAsync(w, w.SensorA, """{"time":"2026-03-02T10:00:00Z","host":"a1","src_ip":"192.0.2.5","dst_ip":"203.0.113.91"}""");
+        await IngestAsync(w, w.SensorA, """{"time":"2026-03-02T10:00:05Z","host":"a2","src_ip":"192.0.2.6","dst_ip":"203.0.113.92"}""");
+        alerts = await EventuallyAsync(() => AlertsAsync(w), a => a.Any(x => x.SourceId == followedBy), "the FOLLOWEDBY alert");
+        var across = Assert.Single(alerts, a => a.SourceId == followedBy);
+        Assert.Equal((w.OrgA, "a2"), (across.OrganisationId, across.Host));
+        Assert.Equal(["203.0.113.91", "203.0.113.92"], JsonDocument.Parse(across.Evidence).RootElement.GetProperty("events").EnumerateArray()
+            .Select(e => e.GetProperty("event").GetProperty("dst_endpoint").GetProperty("ip").GetString()));
 
         // Revoked: the indicator leaves the live set and the same traffic no longer matches.
         (await w.AnalystP.PostAsync($"/api/v1/intel/objects/{plain}/revoke", null, Ct)).EnsureSuccessStatusCode();

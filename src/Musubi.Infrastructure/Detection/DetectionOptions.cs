@@ -28,4 +28,34 @@ public sealed class DetectionOptions
 
     /// <summary>Run the worker in this process (off for CLI-only hosts).</summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>Bounds of the window that STIX patterns across several events are evaluated over (<c>Musubi:Detection:PatternWindow</c>).</summary>
+    public PatternWindowOptions PatternWindow { get; set; } = new();
+}
+
+/// <summary>
+/// The state kept for STIX patterns that need several events (<see cref="Musubi.Stix.Patterning.ObservationWindow{TEvent}"/>):
+/// per indicator and organisation, events are combined only within the pattern's WITHIN or <see cref="MaxWindow"/>.
+/// </summary>
+public sealed class PatternWindowOptions
+{
+    /// <summary>Events further apart than this (by their own timestamps) are never combined; a longer WITHIN is refused.</summary>
+    public TimeSpan MaxWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Events kept per indicator and organisation (the oldest dropped beyond it).</summary>
+    public int MaxEventsPerIndicator { get; set; } = 256;
+
+    /// <summary>Events kept in all (the stalest indicator-and-organisation states dropped beyond it).</summary>
+    public int MaxEvents { get; set; } = 100_000;
+
+    /// <summary>Candidate combinations one event may try before the search is cut short.</summary>
+    public int MaxSearchSteps { get; set; } = 100_000;
+
+    public Musubi.Stix.Patterning.WindowLimits ToLimits() => new()
+    {
+        MaxWindow = MaxWindow,
+        MaxObservationsPerKey = MaxEventsPerIndicator,
+        MaxObservations = MaxEvents,
+        MaxSteps = MaxSearchSteps,
+    };
 }

@@ -26,8 +26,11 @@ internal sealed record AlertCandidate(string Kind, string SourceId, string Title
 /// to the store as sightings. Without it (tests, tools) the hand-fed <paramref name="indicators"/> apply to everyone.
 /// </remarks>
 public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher indicators, IServiceScopeFactory scopes, TimeProvider time, DetectionOptions options,
-    StoreIndicators? store = null, SightingReporter? sightings = null, StoreRules? storedRules = null)
+    StoreIndicators? store = null, SightingReporter? sightings = null, StoreRules? storedRules = null, CrossEventState? crossEvents = null)
 {
+    private readonly Musubi.Stix.Patterning.ObservationWindow<CrossEventEvidence> patternWindow = (crossEvents ?? new CrossEventState(options)).Window;
+    private IndicatorCatalog? windowCatalog;
+    private Dictionary<Guid, Musubi.Core.Sharing.Principal>? crossEventPrincipals;
     private readonly Dictionary<Guid, (SigmaEngine Engine, SigmaMatcher Matcher)> setMatchers = [];
     private RuleCatalog? ruleCatalog;
     private readonly SigmaMatcher? sigma = engine?.CreateMatcher();
@@ -44,6 +47,15 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
         // One catalog for the whole batch: its snapshot, patterns and markings belong together.
         var catalog = store?.Current;
         ruleCatalog = storedRules?.Current;
+        if (catalog is not null && !ReferenceEquals(catalog, windowCatalog))
+        {
+            // A rebuilt set: forget the window state of indicators (or pattern versions) no longer in it.
+            var live = catalog.CrossEvent.Select(c => (c.IndicatorId, c.Pattern.Pattern.Text)).ToHashSet();
+            patternWindow.Retain((id, text) => live.Contains((id, text)));
+            windowCatalog = catalog;
+        }
+
+        crossEventPrincipals = catalog is { CrossEvent.Count: > 0 } ? await PrincipalsAsync(envelopes, ct) : null;
         foreach (var envelope in envelopes)
         {
             Collect(envelope, perOrganisation, catalog);
@@ -153,6 +165,28 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
         candidates.RemoveAll(c => c.Alert.Kind == "indicator" && !catalog.MayApply(c.Alert.SourceId, principals[c.Organisation]));
     }
 
+    /// <summary>
+    /// The organisations of a batch as principals (their community memberships now, no user), so that the window of
+    /// cross-event patterns only ever holds events of organisations that may see the indicator.
+    /// </summary>
+    private async Task<Dictionary<Guid, Musubi.Core.Sharing.Principal>> PrincipalsAsync(IReadOnlyList<ReadOnlyMemory<byte>> envelopes, CancellationToken ct)
+    {
+        var orgIds = new HashSet<Guid>();
+        foreach (var envelope in envelopes)
+        {
+            using var document = JsonDocument.Parse(envelope);
+            orgIds.Add(document.RootElement.GetProperty("organisation_id").GetGuid());
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MusubiDbContext>();
+        var ids = orgIds.ToList();
+        var memberships = await db.Memberships.AsNoTracking().Where(m => ids.Contains(m.OrganisationId))
+            .Select(m => new { m.OrganisationId, m.CommunityId }).ToListAsync(ct);
+        return ids.ToDictionary(o => o, o => new Musubi.Core.Sharing.Principal(null, o,
+            memberships.Where(m => m.OrganisationId == o).Select(m => m.CommunityId).ToHashSet()));
+    }
+
     private void Collect(ReadOnlyMemory<byte> envelope, List<(Guid, Guid?, DateTimeOffset, AlertCandidate)> output, IndicatorCatalog? catalog)
     {
         using var document = JsonDocument.Parse(envelope);
@@ -160,6 +194,7 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
         var organisation = root.GetProperty("organisation_id").GetGuid();
         Guid? sensor = root.TryGetProperty("sensor_id", out var s) ? s.GetGuid() : null;
         var sensorName = root.TryGetProperty("sensor", out var sn) ? sn.GetString() ?? "" : "";
+        var eventId = root.TryGetProperty("id", out var eid) && eid.ValueKind == JsonValueKind.String ? eid.GetString()! : $"#{index}";
         _ = IngestFormats.TryParse(root.GetProperty("format").GetString(), out var format);
         // Cloned: the evidence outlives the document.
         var ocsf = root.GetProperty("ocsf").Clone();
@@ -232,9 +267,9 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
         }
 
         var snapshot = catalog?.Snapshot ?? indicators.Current;
-        if (catalog is { Patterns.Count: > 0 })
+        if (catalog is { Patterns.Count: > 0 } || catalog is { CrossEvent.Count: > 0 })
         {
-            CollectPatterns(catalog, ocsf, at, organisation, sensor, host, output);
+            CollectPatterns(catalog, ocsf, at, organisation, sensor, sensorName, eventId, host, output);
         }
 
         if (snapshot.Count > 0)
@@ -260,7 +295,7 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
     }
 
     /// <summary>Indicators beyond plain comparisons: the STIX pattern evaluator over the event as one observation.</summary>
-    private void CollectPatterns(IndicatorCatalog catalog, JsonElement ocsf, DateTimeOffset at, Guid organisation, Guid? sensor, string host,
+    private void CollectPatterns(IndicatorCatalog catalog, JsonElement ocsf, DateTimeOffset at, Guid organisation, Guid? sensor, string sensorName, string eventId, string host,
         List<(Guid, Guid?, DateTimeOffset, AlertCandidate)> output)
     {
         var now = time.GetUtcNow();
@@ -299,6 +334,53 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
                     })));
             }
         }
+
+        var scope = organisation.ToString("N");
+        foreach (var c in catalog.CrossEvent)
+        {
+            if (c.ValidUntil is { } until && until <= now)
+            {
+                continue;
+            }
+
+            if (crossEventPrincipals is not null && (!crossEventPrincipals.TryGetValue(organisation, out var principal) || !catalog.MayApply(c.IndicatorId, principal)))
+            {
+                continue;
+            }
+
+            var satisfied = c.Pattern.Satisfied(observation);
+            if (satisfied == 0)
+            {
+                continue;
+            }
+
+            var leaves = c.Pattern.Leaves.Where((_, i) => (satisfied & (1UL << i)) != 0).ToList();
+            var evidence = new CrossEventEvidence(eventId, sensor, sensorName, host, PatternFields(leaves, observation, origins), ocsf);
+            if (patternWindow.Observe(c.IndicatorId, c.Pattern, scope, new Musubi.Stix.Patterning.WindowEvent<CrossEventEvidence>(eventId, at, satisfied, evidence)) is not { } match)
+            {
+                continue;
+            }
+
+            var last = match.Events[^1];
+            output.Add((organisation, last.Payload.SensorId, last.Time, new AlertCandidate("indicator", c.IndicatorId,
+                $"Indicator pattern {Truncate(c.Pattern.Pattern.Text, 200)}", "indicator", AlertSeverity.IndicatorBase, c.Confidence, last.Payload.Host,
+                new
+                {
+                    indicator = new { id = c.IndicatorId, kind = "stix-pattern", value = c.Pattern.Pattern.Text, confidence = c.Confidence, validUntil = c.ValidUntil, acrossEvents = true },
+                    matchedFields = match.Events.SelectMany(e => e.Payload.MatchedFields.Select(f => new { eventId = e.EventId, f.Field, f.Value, f.Comparison, f.Path })).ToList(),
+                    events = match.Events.Select(e => new
+                    {
+                        eventId = e.EventId,
+                        time = e.Time,
+                        sensor = e.Payload.Sensor,
+                        host = e.Payload.Host,
+                        observationExpression = e.Expression.ToString(),
+                        matchedFields = e.Payload.MatchedFields,
+                        @event = e.Payload.Event,
+                    }).ToList(),
+                    @event = last.Payload.Event,
+                })));
+        }
     }
 
     /// <summary>
@@ -307,11 +389,19 @@ public sealed class DetectionProcessor(SigmaEngine? engine, IndicatorMatcher ind
     /// the object's property came from (<c>*_ref</c> steps followed to the referenced object).
     /// </summary>
     internal static List<PatternFieldMatch> PatternFields(Musubi.Stix.Patterning.StixPattern pattern, Musubi.Stix.Patterning.StixObservation observation,
+        IReadOnlyDictionary<string, Dictionary<string, ObservedField>> origins) => PatternFields([pattern.Root], observation, origins);
+
+    /// <summary>As above, for the comparisons of some observation expressions (those an event satisfied).</summary>
+    internal static List<PatternFieldMatch> PatternFields(IEnumerable<Musubi.Stix.Patterning.PatternExpression> expressions, Musubi.Stix.Patterning.StixObservation observation,
         IReadOnlyDictionary<string, Dictionary<string, ObservedField>> origins)
     {
         var result = new List<PatternFieldMatch>();
         var comparisons = new List<Musubi.Stix.Patterning.Comparison>();
-        Leaves(pattern.Root, comparisons);
+        foreach (var expression in expressions)
+        {
+            Leaves(expression, comparisons);
+        }
+
         var byId = observation.Objects.Where(o => o.TryGetProperty("id", out _)).ToDictionary(o => o.GetProperty("id").GetString()!, StringComparer.Ordinal);
         foreach (var comparison in comparisons.DistinctBy(c => c.ToString()))
         {

@@ -18,6 +18,8 @@ public static class DetectionServiceCollectionExtensions
         // The STIX store feeds the live indicator set (StoreIndicators.RefreshAsync swaps it into the matcher).
         services.AddSingleton<IndicatorMatcher>();
         services.AddSingleton<StoreIndicators>();
+        services.AddSingleton<CrossEventState>();
+        services.AddScoped<IndicatorStatusService>();
         services.AddSingleton<SightingReporter>();
         services.AddSingleton<StoreRules>();
         services.AddScoped<SigmaRuleService>();

@@ -10,7 +10,7 @@ namespace Musubi.Infrastructure.Detection;
 /// <c>ISSUBSET</c>, never negated, on <c>ipv4-addr:value</c>, <c>ipv6-addr:value</c>, <c>domain-name:value</c>,
 /// <c>url:value</c>, <c>email-addr:value</c>, <c>file:hashes.MD5|'SHA-1'|'SHA-256'</c>. Plain patterns are compiled into
 /// the indicator matcher; others are evaluated against each event as one observation
-/// (<see cref="Observation"/>).
+/// (<see cref="Observation"/>), or across events when they need several (<see cref="CrossEventReason"/>).
 /// </summary>
 public static class StixIndicatorTranslation
 {
@@ -85,33 +85,28 @@ public static class StixIndicatorTranslation
     }
 
     /// <summary>
-    /// An OCSF event as one STIX observation: its addresses (<c>ipv4-addr</c>/<c>ipv6-addr</c>), host and query names
-    /// (<c>domain-name</c>), URL (<c>url</c>), user (<c>user-account</c>), process (<c>process</c> with
-    /// <c>command_line</c>, <c>pid</c>) and file (<c>file</c> with <c>name</c> and <c>hashes</c>), and the connection
-    /// (<c>network-traffic</c> with <c>src_ref</c>, <c>dst_ref</c>, ports).
-    /// </summary>
-    /// <summary>
-    /// Why a pattern cannot be evaluated on one event at a time, or null when it can. Detection evaluates each event as
-    /// one observation, so a pattern that needs two or more observations — <c>AND</c> or <c>FOLLOWEDBY</c> between
-    /// observation expressions, <c>REPEATS n</c> with n &gt; 1 — could never match: such indicators are left out of the
-    /// detection set with this reason instead of being silently mis-evaluated. <c>OR</c> between observations,
-    /// <c>WITHIN</c> around a one-observation expression and <c>START … STOP</c> are evaluated on the event.
+    /// What in <paramref name="pattern"/> needs several events, or null when one event can satisfy it: <c>AND</c> or
+    /// <c>FOLLOWEDBY</c> between observation expressions, <c>REPEATS n</c> with n &gt; 1. Such patterns are evaluated
+    /// across events (<see cref="Musubi.Stix.Patterning.ObservationWindow{TEvent}"/>); the others on each event alone.
     /// </summary>
     public static string? CrossEventReason(StixPattern pattern) => CrossEventReason(pattern.Root);
 
     private static string? CrossEventReason(PatternExpression e) => e switch
     {
-        ObservationBinary { Operator: ObservationOperator.FollowedBy } =>
-            "FOLLOWEDBY needs two observations in order; detection evaluates one event at a time (no window across events)",
-        ObservationBinary { Operator: ObservationOperator.And } =>
-            "AND between observation expressions needs two observations; detection evaluates one event at a time (no window across events)",
+        ObservationBinary { Operator: ObservationOperator.FollowedBy } => "FOLLOWEDBY needs two observations in order",
+        ObservationBinary { Operator: ObservationOperator.And } => "AND between observation expressions needs two observations",
         ObservationBinary b => CrossEventReason(b.Left) ?? CrossEventReason(b.Right),
-        QualifiedExpression { Qualifier: RepeatsQualifier { Times: > 1 } r } =>
-            $"REPEATS {r.Times} TIMES needs {r.Times} observations; detection evaluates one event at a time (no window across events)",
+        QualifiedExpression { Qualifier: RepeatsQualifier { Times: > 1 } r } => $"REPEATS {r.Times} TIMES needs {r.Times} observations",
         QualifiedExpression q => CrossEventReason(q.Inner),
         _ => null,
     };
 
+    /// <summary>
+    /// An OCSF event as one STIX observation: its addresses (<c>ipv4-addr</c>/<c>ipv6-addr</c>), host and query names
+    /// (<c>domain-name</c>), URL (<c>url</c>), user (<c>user-account</c>), process (<c>process</c> with
+    /// <c>command_line</c>, <c>pid</c>) and file (<c>file</c> with <c>name</c> and <c>hashes</c>), and the connection
+    /// (<c>network-traffic</c> with <c>src_ref</c>, <c>dst_ref</c>, ports).
+    /// </summary>
     public static StixObservation Observation(JsonElement ocsf, DateTimeOffset at) => Observation(ocsf, at, out _);
 
     /// <summary>

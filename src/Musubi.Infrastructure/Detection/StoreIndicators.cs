@@ -14,7 +14,13 @@ namespace Musubi.Infrastructure.Detection;
 /// <summary>An indicator whose pattern is more than plain comparisons: evaluated with the STIX pattern evaluator.</summary>
 public sealed record PatternIndicator(string IndicatorId, StixPattern Pattern, int? Confidence, DateTimeOffset? ValidUntil);
 
-/// <summary>An indicator left out of detection because its pattern cannot be evaluated on one event, with the reason.</summary>
+/// <summary>An indicator whose pattern needs several events: evaluated over a window of events (<see cref="Musubi.Stix.Patterning.ObservationWindow{TEvent}"/>).</summary>
+public sealed record CrossEventIndicator(string IndicatorId, CrossEventPattern Pattern, int? Confidence, DateTimeOffset? ValidUntil);
+
+/// <summary>An indicator not applied now: expired, decayed, or not a STIX pattern it can read; with its marking for the access policy.</summary>
+public sealed record InactiveIndicator(string IndicatorId, string? Pattern, string Reason, ObjectMarking Marking);
+
+/// <summary>An indicator left out of detection because its pattern cannot be evaluated, with the reason.</summary>
 public sealed record UnsupportedIndicator(string IndicatorId, string Pattern, string Reason);
 
 /// <summary>
@@ -29,8 +35,13 @@ public sealed class IndicatorCatalog(
     long token,
     DateTimeOffset? nextExpiry,
     int skipped,
-    IReadOnlyList<UnsupportedIndicator>? unsupported = null)
+    IReadOnlyList<UnsupportedIndicator>? unsupported = null,
+    IReadOnlyList<CrossEventIndicator>? crossEvent = null,
+    IReadOnlyList<InactiveIndicator>? inactive = null)
 {
+    /// <summary>At most this many inactive indicators are listed (the count covers all).</summary>
+    public const int MaxListedInactive = 10_000;
+
     public static IndicatorCatalog Empty { get; } = new(IndicatorSnapshot.Empty, new Dictionary<string, ObjectMarking>(), [], -1, null, 0);
 
     public IndicatorSnapshot Snapshot { get; } = snapshot;
@@ -48,8 +59,14 @@ public sealed class IndicatorCatalog(
     /// <summary>Indicators left out: not STIX patterns, unparsable, expired, or decayed under the threshold.</summary>
     public int Skipped { get; } = skipped;
 
-    /// <summary>Indicators left out because their pattern needs several events (<see cref="StixIndicatorTranslation.CrossEventReason"/>).</summary>
+    /// <summary>Indicators left out because their pattern needs several events beyond the window's bounds (<see cref="CrossEventPattern.Unsupported"/>).</summary>
     public IReadOnlyList<UnsupportedIndicator> Unsupported { get; } = unsupported ?? [];
+
+    /// <summary>The first <see cref="MaxListedInactive"/> skipped indicators, each with why.</summary>
+    public IReadOnlyList<InactiveIndicator> Inactive { get; } = inactive ?? [];
+
+    /// <summary>Indicators whose pattern needs several events (<see cref="StixIndicatorTranslation.CrossEventReason"/>), evaluated across events.</summary>
+    public IReadOnlyList<CrossEventIndicator> CrossEvent { get; } = crossEvent ?? [];
 
     /// <summary>
     /// May this indicator be applied to events of an organisation seen as <paramref name="organisation"/>? The access
@@ -69,7 +86,7 @@ public sealed class IndicatorCatalog(
 /// revocation) or the earliest <c>valid_until</c> or decay time has passed. An indicator whose decayed score
 /// (<see cref="DecayOptions"/>) is under the threshold is left out, like an expired one.
 /// </summary>
-public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFactory scopes, TimeProvider time, DecayOptions decay, ILogger<StoreIndicators> log)
+public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFactory scopes, TimeProvider time, DecayOptions decay, DetectionOptions options, ILogger<StoreIndicators> log)
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private IndicatorCatalog current = IndicatorCatalog.Empty;
@@ -95,8 +112,8 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
             var catalog = await BuildAsync(db, token, now, ct);
             matcher.Replace(catalog.Snapshot);
             Volatile.Write(ref current, catalog);
-            log.LogInformation("detection: indicator set rebuilt: {Plain} compiled, {Patterns} through the pattern evaluator, {Skipped} skipped, {Unsupported} left out (patterns across events)",
-                catalog.Snapshot.Count, catalog.Patterns.Count, catalog.Skipped, catalog.Unsupported.Count);
+            log.LogInformation("detection: indicator set rebuilt: {Plain} compiled, {Patterns} through the pattern evaluator, {CrossEvent} across events, {Skipped} skipped, {Unsupported} left out (beyond the pattern window's bounds)",
+                catalog.Snapshot.Count, catalog.Patterns.Count, catalog.CrossEvent.Count, catalog.Skipped, catalog.Unsupported.Count);
             return true;
         }
         finally
@@ -113,6 +130,18 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
         DateTimeOffset? nextExpiry = null;
         var skipped = 0;
         var unsupported = new List<UnsupportedIndicator>();
+        var crossEvent = new List<CrossEventIndicator>();
+        var inactive = new List<InactiveIndicator>();
+        void Skip(StixObjectEntity row, string? pattern, string reason)
+        {
+            skipped++;
+            if (inactive.Count < IndicatorCatalog.MaxListedInactive)
+            {
+                inactive.Add(new InactiveIndicator(row.StixId, pattern, reason, StixRows.Marking(row)));
+            }
+        }
+
+        var limits = options.PatternWindow.ToLimits();
         var rows = db.StixObjects.AsNoTracking().Include(x => x.Terms)
             .Where(x => x.Type == "indicator" && x.IsLatest && !x.Revoked && x.Id <= token)
             .OrderBy(x => x.Id)
@@ -120,9 +149,15 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
         var sighted = decay.Enabled ? await LastSightingsAsync(db, ct) : [];
         await foreach (var row in rows.WithCancellation(ct))
         {
-            if (!TryRead(row.Raw, out var pattern, out var confidence, out var validUntil) || validUntil is { } u && u <= now)
+            if (!TryRead(row.Raw, out var pattern, out var confidence, out var validUntil, out var unreadable))
             {
-                skipped++;
+                Skip(row, null, unreadable!);
+                continue;
+            }
+
+            if (validUntil is { } u && u <= now)
+            {
+                Skip(row, pattern!.Text, $"expired: valid_until {u:yyyy-MM-dd'T'HH:mm:ss'Z'} has passed");
                 continue;
             }
 
@@ -133,7 +168,7 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
             {
                 if (decaysAt <= now)
                 {
-                    skipped++;
+                    Skip(row, pattern!.Text, $"decayed: its score fell under {decay.Threshold} at {decaysAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}");
                     continue;
                 }
 
@@ -145,9 +180,16 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
             {
                 records.AddRange(plain.Select(p => new IndicatorRecord(p.Kind, p.Value, row.StixId, confidence, validUntil)));
             }
-            else if (StixIndicatorTranslation.CrossEventReason(pattern!) is { } reason)
+            else if (StixIndicatorTranslation.CrossEventReason(pattern!) is not null)
             {
-                unsupported.Add(new UnsupportedIndicator(row.StixId, pattern!.Text, reason));
+                if (CrossEventPattern.Unsupported(pattern!, limits) is { } reason)
+                {
+                    unsupported.Add(new UnsupportedIndicator(row.StixId, pattern!.Text, reason));
+                }
+                else
+                {
+                    crossEvent.Add(new CrossEventIndicator(row.StixId, CrossEventPattern.Compile(pattern!, limits), confidence, validUntil));
+                }
             }
             else
             {
@@ -162,7 +204,7 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
         }
 
         var snapshot = IndicatorSnapshot.Build(records, now);
-        return new IndicatorCatalog(snapshot, markings, patterns, token, nextExpiry, skipped, unsupported);
+        return new IndicatorCatalog(snapshot, markings, patterns, token, nextExpiry, skipped, unsupported, crossEvent, inactive);
     }
 
     /// <summary>Per indicator, the latest <c>last_seen</c> among the current versions of its sightings (any organisation's).</summary>
@@ -186,22 +228,31 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
         return result;
     }
 
-    private static bool TryRead(string raw, out StixPattern? pattern, out int? confidence, out DateTimeOffset? validUntil)
+    private static bool TryRead(string raw, out StixPattern? pattern, out int? confidence, out DateTimeOffset? validUntil, out string? reason)
     {
         pattern = null;
         confidence = null;
         validUntil = null;
+        reason = null;
         try
         {
             using var doc = JsonDocument.Parse(raw);
             var o = doc.RootElement;
             if (o.TryGetProperty("pattern_type", out var type) && type.GetString() != "stix")
             {
+                reason = $"pattern_type {type.GetString()}: only STIX patterns are used for detection";
                 return false;
             }
 
-            if (!o.TryGetProperty("pattern", out var p) || p.ValueKind != JsonValueKind.String || !StixPattern.TryParse(p.GetString()!, out pattern, out _))
+            if (!o.TryGetProperty("pattern", out var p) || p.ValueKind != JsonValueKind.String)
             {
+                reason = "no pattern";
+                return false;
+            }
+
+            if (!StixPattern.TryParse(p.GetString()!, out pattern, out var error))
+            {
+                reason = $"the pattern does not parse: {error!.Message}";
                 return false;
             }
 
@@ -217,8 +268,9 @@ public sealed class StoreIndicators(IndicatorMatcher matcher, IServiceScopeFacto
 
             return true;
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
+            reason = $"unreadable JSON: {e.Message}";
             return false;
         }
     }

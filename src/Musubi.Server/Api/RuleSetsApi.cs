@@ -8,7 +8,11 @@ namespace Musubi.Server.Api;
 public sealed record RuleSetEnableInput(bool AllOrganisations, IReadOnlyList<Guid>? Organisations, IReadOnlyList<string>? Sectors);
 
 /// <summary>The live indicator set as detection uses it; <see cref="Unsupported"/> holds only indicators the caller may see.</summary>
-public sealed record IndicatorStatus(int Compiled, int Evaluated, int Skipped, int UnsupportedCount, DateTimeOffset BuiltAt, IReadOnlyList<UnsupportedIndicator> Unsupported);
+public sealed record IndicatorStatus(int Compiled, int Evaluated, int Skipped, int UnsupportedCount, DateTimeOffset BuiltAt, IReadOnlyList<UnsupportedIndicator> Unsupported,
+    int AcrossEvents, Musubi.Stix.Patterning.WindowCounters Window, IReadOnlyList<InactiveIndicatorDto> Inactive);
+
+/// <summary>An indicator detection skips now (expired, decayed, unreadable), with why.</summary>
+public sealed record InactiveIndicatorDto(string IndicatorId, string? Pattern, string Reason);
 
 /// <summary>
 /// Sigma rule sets over REST (<c>/api/v1/detection/rule-sets</c>), through the same <see cref="SigmaRuleService"/> as
@@ -63,21 +67,14 @@ public static class RuleSetsApi
                 return TypedResults.NoContent();
             })
             .WithSummary("Delete a rule set and its rules.");
-        api.MapGet("/detection/indicator-status", async (HttpContext http, SigmaRuleService svc, StoreIndicators store,
-                Musubi.Infrastructure.Intelligence.IntelligencePrincipals principals, CancellationToken ct) =>
+        api.MapGet("/detection/indicator-status", async (HttpContext http, IndicatorStatusService status, CancellationToken ct) =>
             {
-                var actor = http.RequireActor();
-                ForbiddenException.ThrowUnless(await svc.MayManageAsync(actor, ct), "the detection indicator status is for platform administrators and the national SOC");
-                var principal = await principals.ForAsync(actor, ct);
-                var catalog = store.Current;
-                var unsupported = catalog.Unsupported
-                    .Where(u => catalog.Markings.TryGetValue(u.IndicatorId, out var marking) && Musubi.Core.Sharing.AccessPolicy.MaySee(principal, marking).Allowed)
-                    .ToList();
-                return TypedResults.Ok(new IndicatorStatus(catalog.Snapshot.Count, catalog.Patterns.Count, catalog.Skipped, catalog.Unsupported.Count,
-                    catalog.Snapshot.BuiltAt, unsupported));
+                var r = await status.GetAsync(http.RequireActor(), ct);
+                return TypedResults.Ok(new IndicatorStatus(r.Compiled, r.Evaluated, r.Skipped, r.Unsupported, r.BuiltAt, r.Rejected, r.AcrossEvents, r.Window,
+                    r.Inactive.Select(i => new InactiveIndicatorDto(i.IndicatorId, i.Pattern, i.Reason)).ToList()));
             })
             .WithTags("Detection rules")
-            .WithSummary("The live indicator set: compiled, evaluated and skipped counts, and the indicators left out because their pattern needs several events, with the reason (those the caller may see).");
+            .WithSummary("The live indicator set: compiled, evaluated, across-events and skipped counts, the cross-event window's counters, the skipped (expired, decayed) indicators with why, and the indicators left out because their pattern is beyond the window's bounds, with the reason (those the caller may see).");
         return api;
     }
 

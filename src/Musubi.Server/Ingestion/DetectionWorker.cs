@@ -10,7 +10,7 @@ namespace Musubi.Server.Ingestion;
 /// and the live indicator set over them, writes alerts, then acknowledges. A batch that fails is not acknowledged and
 /// comes back when its lease runs out.
 /// </summary>
-public sealed class DetectionWorker(IWorkQueue queue, IndicatorMatcher indicators, StoreIndicators store, SightingReporter sightings, StoreRules rules, IServiceScopeFactory scopes, TimeProvider time,
+public sealed class DetectionWorker(IWorkQueue queue, IndicatorMatcher indicators, StoreIndicators store, SightingReporter sightings, StoreRules rules, CrossEventState crossEvents, IServiceScopeFactory scopes, TimeProvider time,
     DetectionOptions options, ILogger<DetectionWorker> log) : BackgroundService
 {
     public long Processed { get; private set; }
@@ -31,7 +31,7 @@ public sealed class DetectionWorker(IWorkQueue queue, IndicatorMatcher indicator
             log.LogInformation("detection: {Loaded} Sigma rules loaded from {Folder}, {Failed} rejected", engine.LoadedCount, options.RulesDirectory, engine.Failures.Count);
         }
 
-        var processor = new DetectionProcessor(engine, indicators, scopes, time, options, store, sightings, rules);
+        var processor = new DetectionProcessor(engine, indicators, scopes, time, options, store, sightings, rules, crossEvents);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
