@@ -8,6 +8,12 @@ if (args.Length > 0 && args[0] == "matcher-vs-grep")
     return Musubi.Benchmarks.Indicators.MatcherVsGrep.Run(args);
 }
 
+// dotnet run -c Release --project bench/Musubi.Benchmarks -- feeds-profile
+if (args.Length > 0 && args[0] == "feeds-profile")
+{
+    return Musubi.Benchmarks.Feeds.StageProfile.Run(args);
+}
+
 if (args.Length > 0 && args[0] == "feeds-inflight")
 {
     return Musubi.Benchmarks.Feeds.InFlightRun.Run(args);

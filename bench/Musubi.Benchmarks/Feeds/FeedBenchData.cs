@@ -16,8 +16,21 @@ public static class FeedBenchData
     /// <param name="first">Row numbers run from here, so consecutive files hold different hosts.</param>
     public static byte[] ScanSmb(int rows, long first, DateTimeOffset now)
     {
-        var text = new StringBuilder(rows * 160);
-        text.Append(Header).Append('\n');
+        byte[] buffer = new byte[MaxBytes(rows)];
+        return buffer.AsSpan(0, ScanSmbInto(buffer, rows, first, now)).ToArray();
+    }
+
+    /// <summary>Room <see cref="ScanSmbInto"/> needs for <paramref name="rows"/> rows.</summary>
+    public static int MaxBytes(int rows) => Header.Length + 1 + (rows * 200);
+
+    /// <summary>
+    /// Writes the report's bytes into <paramref name="buffer"/> (reused from report to report, as a collector reuses
+    /// a pooled read buffer) without allocating; returns the length.
+    /// </summary>
+    public static int ScanSmbInto(byte[] buffer, int rows, long first, DateTimeOffset now)
+    {
+        Span<byte> rest = buffer;
+        int length = Encoding.ASCII.GetBytes(Header + "\n", rest);
         for (long i = first; i < first + rows; i++)
         {
             // Hosts alternate between 10.0.0.0/8 and 100.64.0.0/10; one row in ten repeats the previous host (a duplicate).
@@ -27,15 +40,22 @@ public static class FeedBenchData
             uint address = host % 2 == 0
                 ? 0x0A000000u + (uint)((host / 2 * 2654435761L) & 0xFFFFFF)
                 : 0x64400000u + (uint)((host / 2 * 2654435761L) & 0x3FFFFF);
-            string ip = $"{address >> 24}.{(address >> 16) & 255}.{(address >> 8) & 255}.{address & 255}";
             DateTimeOffset seen = now.AddMinutes(-(i % 600));
-            text.Append('"').Append(seen.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)).Append("\",")
-                .Append(ip).Append(",445,")
-                .Append(host % 2 == 0 ? $"host-{address & 0xFFFF}.dyn.example.jp" : "")
-                .Append(",smb,").Append(64512 + (address >> 16 & 0x3FF)).Append(",JP,TOKYO,CHIYODA,517311,0,N,,,Y,3,1,1,\"SMB 3.1.1\"\n");
+            Span<byte> to = buffer.AsSpan(length);
+            bool ok = host % 2 == 0
+                ? System.Text.Unicode.Utf8.TryWrite(to, CultureInfo.InvariantCulture,
+                    $"\"{seen:yyyy-MM-dd HH:mm:ss}\",{address >> 24}.{(address >> 16) & 255}.{(address >> 8) & 255}.{address & 255},445,host-{address & 0xFFFF}.dyn.example.jp,smb,{64512 + (address >> 16 & 0x3FF)},JP,TOKYO,CHIYODA,517311,0,N,,,Y,3,1,1,\"SMB 3.1.1\"\n", out int written)
+                : System.Text.Unicode.Utf8.TryWrite(to, CultureInfo.InvariantCulture,
+                    $"\"{seen:yyyy-MM-dd HH:mm:ss}\",{address >> 24}.{(address >> 16) & 255}.{(address >> 8) & 255}.{address & 255},445,,smb,{64512 + (address >> 16 & 0x3FF)},JP,TOKYO,CHIYODA,517311,0,N,,,Y,3,1,1,\"SMB 3.1.1\"\n", out written);
+            if (!ok)
+            {
+                throw new ArgumentException("the buffer is too small", nameof(buffer));
+            }
+
+            length += written;
         }
 
-        return Encoding.UTF8.GetBytes(text.ToString());
+        return length;
     }
 
     public static NetworkOwnershipIndex Ownership()

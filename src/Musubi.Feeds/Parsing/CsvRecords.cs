@@ -33,12 +33,21 @@ public ref struct CsvRecordReader
         int count = 1;
         while (i < _data.Length)
         {
+            // Jump to the next quote or newline (vectorised); everything between is plain field text.
+            int skip = _data[i..].IndexOfAny((byte)'"', (byte)'\n');
+            if (skip < 0)
+            {
+                i = _data.Length;
+                break;
+            }
+
+            i += skip;
             byte b = _data[i];
             if (b == '"')
             {
                 quoted = !quoted;
             }
-            else if (b == '\n')
+            else
             {
                 if (!quoted)
                 {
@@ -112,25 +121,23 @@ public sealed class CsvRow
                 i++;
                 while (true)
                 {
-                    if (i >= record.Length)
+                    int quote = record[i..].IndexOf((byte)'"');
+                    if (quote < 0)
                     {
                         return $"column {column}: a quoted field is not closed";
                     }
 
-                    byte b = record[i++];
-                    if (b == '"')
+                    record.Slice(i, quote).CopyTo(_buffer.AsSpan(w));
+                    w += quote;
+                    i += quote + 1;
+                    if (i < record.Length && record[i] == '"')
                     {
-                        if (i < record.Length && record[i] == '"')
-                        {
-                            _buffer[w++] = (byte)'"';
-                            i++;
-                            continue;
-                        }
-
-                        break;
+                        _buffer[w++] = (byte)'"';
+                        i++;
+                        continue;
                     }
 
-                    _buffer[w++] = b;
+                    break;
                 }
 
                 while (trim && i < record.Length && record[i] == ' ')
@@ -147,10 +154,11 @@ public sealed class CsvRow
             }
             else
             {
-                while (i < record.Length && record[i] != delimiter)
-                {
-                    _buffer[w++] = record[i++];
-                }
+                int end = record[i..].IndexOf(delimiter);
+                end = end < 0 ? record.Length : i + end;
+                record[i..end].CopyTo(_buffer.AsSpan(w));
+                w += end - i;
+                i = end;
 
                 if (trim)
                 {

@@ -195,19 +195,19 @@ public sealed class FeedParseContext(IFeedSink sink, FeedParseOptions options)
                 _event.SourceUrl = Encoding.UTF8.GetString(value);
                 return true;
             case FeedField.MalwareName:
-                return TrySymbol(value, lower: true, out _event.MalwareName);
+                return TryCachedSymbol(field, value, lower: true, out _event.MalwareName);
             case FeedField.ProtocolTransport:
-                return TrySymbol(value, lower: true, out _event.ProtocolTransport);
+                return TryCachedSymbol(field, value, lower: true, out _event.ProtocolTransport);
             case FeedField.ProtocolApplication:
-                return TrySymbol(value, lower: true, out _event.ProtocolApplication);
+                return TryCachedSymbol(field, value, lower: true, out _event.ProtocolApplication);
             case FeedField.Taxonomy:
-                return TrySymbol(value, lower: false, out _event.Taxonomy);
+                return TryCachedSymbol(field, value, lower: false, out _event.Taxonomy);
             case FeedField.Type:
-                return TrySymbol(value, lower: false, out _event.Type);
+                return TryCachedSymbol(field, value, lower: false, out _event.Type);
             case FeedField.Identifier:
-                return TrySymbol(value, lower: false, out _event.Identifier);
+                return TryCachedSymbol(field, value, lower: false, out _event.Identifier);
             case FeedField.FeedName:
-                return TrySymbol(value, lower: false, out _event.FeedName);
+                return TryCachedSymbol(field, value, lower: false, out _event.FeedName);
             default:
                 return false;
         }
@@ -300,6 +300,36 @@ public sealed class FeedParseContext(IFeedSink sink, FeedParseOptions options)
         }
 
         fqdn = Encoding.ASCII.GetString(value).ToLowerInvariant();
+        return true;
+    }
+
+    /// <summary>
+    /// The last bytes interned for each symbol field and their id: a feed repeats its classification, feed name and
+    /// malware on every row, so most rows find the id here without decoding, hashing or taking the intern table's lock.
+    /// </summary>
+    private readonly (byte[]? Bytes, int Length, int Symbol)[] _lastSymbols = new (byte[]?, int, int)[64];
+
+    private bool TryCachedSymbol(FeedField field, ReadOnlySpan<byte> value, bool lower, out int symbol)
+    {
+        ref var last = ref _lastSymbols[(int)field & 63];
+        if (last.Bytes is { } bytes && value.SequenceEqual(bytes.AsSpan(0, last.Length)))
+        {
+            symbol = last.Symbol;
+            return true;
+        }
+
+        if (!TrySymbol(value, lower, out symbol))
+        {
+            return false;
+        }
+
+        if (value.Length <= 64)
+        {
+            byte[] buffer = last.Bytes ?? new byte[64];
+            value.CopyTo(buffer);
+            last = (buffer, value.Length, symbol);
+        }
+
         return true;
     }
 

@@ -14,16 +14,32 @@ namespace Musubi.Server.Tests.Feeds;
 /// The real server in a child process, fed files over HTTP, killed with SIGKILL at random moments (while files are
 /// parsed and stored, windows closed, reports delivered) and restarted each time. At the end every row of every
 /// accepted file is in exactly one report, and the out-of-process recording sender got each ticket at most once.
+/// The same proof runs on the embedded (database) work queue and on NATS JetStream: with NATS, a file's message
+/// leased by the killed process is delivered again once its AckWait runs out, and must not be counted twice.
 /// </summary>
-public sealed class FeedCrashTests
+public sealed class FeedCrashTests(NatsServer nats) : IClassFixture<NatsServer>
 {
     private const string Password = "crash-test-operator-passphrase";
     private static readonly string[] Prefixes = ["10.1", "10.2", "10.3"];
 
-    [Fact]
-    public async Task Kill_9_at_random_moments_loses_no_accepted_row_and_sends_no_report_twice()
+    [Theory]
+    [InlineData("database")]
+    [InlineData("nats")]
+    public async Task Kill_9_at_random_moments_loses_no_accepted_row_and_sends_no_report_twice(string queue)
     {
         var ct = TestContext.Current.CancellationToken;
+        var queueSettings = new Dictionary<string, string> { ["Musubi__Queue__Provider"] = queue };
+        if (queue == "nats")
+        {
+            // A stream of its own (subjects must not overlap another stream's), a short AckWait so a message leased by
+            // the killed process comes back quickly.
+            var name = "CRASH" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+            queueSettings["Musubi__Queue__NatsUrl"] = await nats.GetUrlAsync(ct);
+            queueSettings["Musubi__Queue__StreamName"] = name;
+            queueSettings["Musubi__Queue__StreamSubjectPrefix"] = name.ToLowerInvariant();
+            queueSettings["Musubi__Queue__NatsLease"] = "00:00:03";
+        }
+
         var output = TestContext.Current.TestOutputHelper!;
         var data = Directory.CreateTempSubdirectory("musubi-crash-").FullName;
         var outbox = Path.Combine(data, "outbox.jsonl");
@@ -35,7 +51,7 @@ public sealed class FeedCrashTests
         Process? server = null;
         try
         {
-            server = await StartAsync(data, outbox, port, http, ct);
+            server = await StartAsync(data, outbox, port, queueSettings, http, ct);
             await ConfigureAsync(http, ct);
             var next = 0;
             for (var round = 0; round < 5; round++)
@@ -52,11 +68,11 @@ public sealed class FeedCrashTests
                 var delay = random.Next(0, 2500);
                 await Task.Delay(delay, ct);
                 var sentSoFar = System.IO.File.Exists(outbox) ? System.IO.File.ReadAllLines(outbox).Length : 0;
-                output.WriteLine($"round {round}: kill -9 after {delay} ms ({sentSoFar} report(s) in the outbox so far)");
+                output.WriteLine($"{queue}: round {round}: kill -9 after {delay} ms ({sentSoFar} report(s) in the outbox so far)");
                 server.Kill(); // SIGKILL: no shutdown, no flush
                 await server.WaitForExitAsync(ct);
                 server.Dispose();
-                server = await StartAsync(data, outbox, port, http, ct);
+                server = await StartAsync(data, outbox, port, queueSettings, http, ct);
             }
 
             // Let the last process finish everything: all files processed, all windows closed, nothing pending or sending.
@@ -145,7 +161,7 @@ public sealed class FeedCrashTests
             new FeedSourceInput("shadowserver", null, "upload", null, null, true), Principals.Json, ct));
     }
 
-    private static async Task<Process> StartAsync(string data, string outbox, int port, HttpClient http, CancellationToken ct)
+    private static async Task<Process> StartAsync(string data, string outbox, int port, IReadOnlyDictionary<string, string> queue, HttpClient http, CancellationToken ct)
     {
         var dll = typeof(Program).Assembly.Location;
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
@@ -163,6 +179,11 @@ public sealed class FeedCrashTests
         // Files leased by a killed process come back after the lease.
         env["Musubi__Feeds__QueueLease"] = "00:00:03";
         env["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in queue)
+        {
+            env[key] = value;
+        }
+
         var process = Process.Start(start)!;
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null && log.Count < 200) { log.Enqueue(e.Data); } };

@@ -15,8 +15,9 @@ public sealed class FeedReportDeliveryException(string ticket, string message, E
 }
 
 /// <summary>
-/// Sends a report by e-mail through MailKit (<see cref="FeedReportMail"/>), S/MIME-signed with MimeKit when a signing
-/// certificate is configured. Returns once the SMTP server accepted the message; throws otherwise. A recipient without
+/// Sends a report by e-mail through MailKit (<see cref="FeedReportMail"/>), signed with MimeKit as the recipient or the
+/// deployment asks (<see cref="FeedDeliveryOptions.SignatureFor"/>): S/MIME with the PKCS#12 certificate, or PGP/MIME
+/// (RFC 3156) with the OpenPGP secret key. Returns once the SMTP server accepted the message; throws otherwise. A recipient without
 /// an address pulls its reports (portal, REST, TAXII): nothing is sent.
 /// </summary>
 public sealed class MailFeedReportSender(SmtpOptions smtp, FeedDeliveryOptions options, TimeProvider time, ILogger<MailFeedReportSender> log)
@@ -45,10 +46,13 @@ public sealed class MailFeedReportSender(SmtpOptions smtp, FeedDeliveryOptions o
             throw new FeedReportDeliveryException(report.Ticket, "an address is not valid: " + e.Message, e);
         }
 
-        if (!string.IsNullOrWhiteSpace(options.SigningCertificatePath))
+        var signature = options.SignatureFor(report.Email);
+        message.Body = signature switch
         {
-            message.Body = await SignAsync(message.Body!, cancellationToken);
-        }
+            ReportSignature.Smime => await SignAsync(message.Body!, cancellationToken),
+            ReportSignature.OpenPgp => await SignOpenPgpAsync(message.Body!, cancellationToken),
+            _ => message.Body!,
+        };
 
         using var client = new SmtpClient();
         try
@@ -70,7 +74,7 @@ public sealed class MailFeedReportSender(SmtpOptions smtp, FeedDeliveryOptions o
         }
 
         log.LogInformation("report {Ticket} ({Rows} rows) sent to {Recipient}{Signed}", report.Ticket, report.Rows.Count, report.RecipientId,
-            string.IsNullOrWhiteSpace(options.SigningCertificatePath) ? "" : ", signed");
+            signature switch { ReportSignature.Smime => ", S/MIME-signed", ReportSignature.OpenPgp => ", OpenPGP-signed", _ => "" });
     }
 
     private async Task<MimeEntity> SignAsync(MimeEntity body, CancellationToken ct)
@@ -91,6 +95,44 @@ public sealed class MailFeedReportSender(SmtpOptions smtp, FeedDeliveryOptions o
 
         using var context = new TemporarySecureMimeContext();
         return await MultipartSigned.CreateAsync(context, signer, body, ct);
+    }
+
+    private async Task<MimeEntity> SignOpenPgpAsync(MimeEntity body, CancellationToken ct)
+    {
+        const string Setting = FeedDeliveryOptions.Section + ":OpenPgpSecretKeyPath";
+        Org.BouncyCastle.Bcpg.OpenPgp.PgpSecretKey key;
+        try
+        {
+            key = OpenPgpSigningKey.Load(options.OpenPgpSecretKeyPath!);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Org.BouncyCastle.Bcpg.OpenPgp.PgpException)
+        {
+            throw new InvalidOperationException($"{Setting}: cannot read an OpenPGP secret key that can sign ({e.GetType().Name}: {e.Message})", e);
+        }
+
+        // The context only unlocks the given key; its key-ring folder stays empty (nothing is imported or written).
+        var home = Directory.CreateTempSubdirectory("musubi-openpgp-");
+        try
+        {
+            using var context = new PassphraseOpenPgpContext(home.FullName, options.OpenPgpPassphrase ?? "");
+            return await MultipartSigned.CreateAsync(context, key, DigestAlgorithm.Sha256, body, ct);
+        }
+        catch (Exception e) when (e is Org.BouncyCastle.Bcpg.OpenPgp.PgpException or UnauthorizedAccessException)
+        {
+            // MimeKit reports a passphrase that does not unlock the key as UnauthorizedAccessException.
+            // The passphrase is never part of the message.
+            throw new InvalidOperationException($"{Setting}: the configured passphrase does not unlock key {key.KeyId:X16} ({e.GetType().Name})", e);
+        }
+        finally
+        {
+            home.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>A GnuPG context on an empty folder whose only secret is the configured passphrase.</summary>
+    private sealed class PassphraseOpenPgpContext(string home, string passphrase) : GnuPGContext(home)
+    {
+        protected override string GetPasswordForKey(Org.BouncyCastle.Bcpg.OpenPgp.PgpSecretKey key) => passphrase;
     }
 
     private static SecureSocketOptions Security(string mode) => mode.ToLowerInvariant() switch
