@@ -1969,6 +1969,8 @@ namespace Musubi.Migrations.Sqlite.Migrations
 
                     b.HasIndex("Type", "IsLatest");
 
+                    b.HasIndex("Type", "DateAdded", "Id");
+
                     b.ToTable("stix_objects", (string)null);
                 });
 
