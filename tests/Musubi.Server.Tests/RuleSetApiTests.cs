@@ -183,6 +183,46 @@ public sealed class RuleSetApiTests(Principals p) : IClassFixture<Principals>
     }
 
     [Fact]
+    public async Task A_national_soc_analyst_manages_rule_sets_by_token_with_detection_write_and_not_without_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var name = Unique("soc-analyst");
+        Guid userId;
+        await using (var scope = p.Server.Services.CreateAsyncScope())
+        {
+            var organisations = scope.ServiceProvider.GetRequiredService<OrganisationService>();
+            var centre = (await organisations.ListAsync(Actor.System, new OrganisationQuery(Kind: OrganisationKind.NationalCentre), ct)).Items[0];
+            userId = (await scope.ServiceProvider.GetRequiredService<UserService>()
+                .CreateAsync(Actor.System, new UserInput(name, null, null, centre.Id, Role.Analyst, Principals.UserPassword), ct)).Id;
+        }
+
+        async Task<HttpClient> TokenAsync(params string[] scopes)
+        {
+            var created = await MusubiServer.ReadAsync<CreatedToken>(await p[Admin].PostAsJsonAsync("/api/v1/tokens",
+                new TokenInput(Unique("rules-token"), scopes, 1, userId), Principals.Json, ct));
+            return p.Server.WithToken(created.Secret);
+        }
+
+        using var writer = await TokenAsync(Scopes.ConstituencyRead, Scopes.DetectionWrite);
+        var set = await MusubiServer.ReadAsync<RuleSetSummary>(await writer.SendAsync(Yaml(Unique("analyst-set"), RuleYaml("Analyst rule")), ct));
+        Assert.Equal(1, set.RuleCount);
+        Assert.Equal(HttpStatusCode.OK, (await writer.PostAsJsonAsync($"{Base}/{set.Id}/enable",
+            new RuleSetEnableInput(false, [p.OrgA], null), Principals.Json, ct)).StatusCode);
+
+        using var reader = await TokenAsync(Scopes.ConstituencyRead, Scopes.IntelRead);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.GetAsync(Base, ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.SendAsync(Yaml(Unique("refused"), RuleYaml("Refused")), ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.DeleteAsync($"{Base}/{set.Id}", ct)).StatusCode);
+
+        // An analyst of an ordinary organisation may hold the scope, and still gets nowhere.
+        var outsider = await MusubiServer.ReadAsync<CreatedToken>(await p[Admin].PostAsJsonAsync("/api/v1/tokens",
+            new TokenInput(Unique("outsider-token"), [Scopes.DetectionWrite], 1, p.UserId(AnalystA)), Principals.Json, ct));
+        using var outsiderClient = p.Server.WithToken(outsider.Secret);
+        Assert.Equal(HttpStatusCode.Forbidden, (await outsiderClient.GetAsync(Base, ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await outsiderClient.DeleteAsync($"{Base}/{set.Id}", ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_zip_upload_answers_each_rule_file_with_its_load_error()
     {
         var ct = TestContext.Current.CancellationToken;

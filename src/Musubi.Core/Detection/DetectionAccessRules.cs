@@ -29,9 +29,11 @@ public static class DetectionAccessRules
         CanReadAlerts(actor, organisationId, actorInNationalCentre) && actor.Role is Role.Analyst or Role.OrgAdmin;
 
     /// <summary>
-    /// Upload, scope and delete Sigma rule sets, and try rules: platform administrators and the national SOC (with
-    /// the constituency:write scope when acting by token). Everyone else is refused.
+    /// Upload, scope and delete Sigma rule sets, and try rules: platform administrators and the national SOC. By
+    /// token, the detection:write scope (which analysts may hold) or, as before it existed, constituency:write.
+    /// Everyone else is refused.
     /// </summary>
     public static bool CanManageRules(Actor actor, bool actorInNationalCentre) =>
-        actor.HasScope(Scopes.ConstituencyWrite) && (actor.IsPlatformAdmin || IsNationalSoc(actor, actorInNationalCentre));
+        (actor.HasScope(Scopes.DetectionWrite) || actor.HasScope(Scopes.ConstituencyWrite))
+        && (actor.IsPlatformAdmin || IsNationalSoc(actor, actorInNationalCentre));
 }

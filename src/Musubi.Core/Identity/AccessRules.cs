@@ -83,7 +83,8 @@ public static class AccessRules
     public static IReadOnlyList<string> GrantableScopes(Role role) => role switch
     {
         Role.PlatformAdmin or Role.OrgAdmin => Scopes.All,
-        Role.Analyst or Role.Service => [Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IncidentsWrite, Scopes.IntelRead, Scopes.IntelWrite],
+        Role.Analyst => [Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IncidentsWrite, Scopes.IntelRead, Scopes.IntelWrite, Scopes.DetectionWrite],
+        Role.Service => [Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IncidentsWrite, Scopes.IntelRead, Scopes.IntelWrite],
         _ => [Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IntelRead],
     };
 

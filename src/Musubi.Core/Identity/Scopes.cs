@@ -18,11 +18,14 @@ public static class Scopes
     /// <summary>Publish shared intelligence (import STIX).</summary>
     public const string IntelWrite = "intel:write";
 
+    /// <summary>Manage detection rules (Sigma rule sets): what the national SOC's analysts need by token.</summary>
+    public const string DetectionWrite = "detection:write";
+
     public const string LedgerRead = "ledger:read";
     public const string LedgerAdmin = "ledger:admin";
 
     public static readonly IReadOnlyList<string> All =
-        [ConstituencyRead, ConstituencyWrite, UsersRead, UsersWrite, AuditRead, IncidentsRead, IncidentsWrite, IntelRead, IntelWrite, LedgerRead, LedgerAdmin];
+        [ConstituencyRead, ConstituencyWrite, UsersRead, UsersWrite, AuditRead, IncidentsRead, IncidentsWrite, IntelRead, IntelWrite, DetectionWrite, LedgerRead, LedgerAdmin];
 
     public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
 }

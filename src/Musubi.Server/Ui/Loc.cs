@@ -283,6 +283,7 @@ public sealed class Loc
         ["read the audit log"] = "監査ログの閲覧",
         ["read shared intelligence (what TLP and sharing scope allow)"] = "共有インテリジェンスの閲覧（TLP と共有範囲が許すもの）",
         ["publish intelligence (import STIX)"] = "インテリジェンスの公開（STIX の取り込み）",
+        ["manage detection rules (Sigma rule sets)"] = "検知ルールの管理（Sigma ルールセット）",
 
         // Audit log
         ["Audit log"] = "監査ログ",

@@ -87,10 +87,9 @@ public sealed class AccessRulesTests
     {
         Assert.Equal(Scopes.All, AccessRules.GrantableScopes(Role.PlatformAdmin));
         Assert.Equal(Scopes.All, AccessRules.GrantableScopes(Role.OrgAdmin));
-        foreach (var role in new[] { Role.Analyst, Role.Service })
-        {
-            Assert.Equal([Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IncidentsWrite, Scopes.IntelRead, Scopes.IntelWrite], AccessRules.GrantableScopes(role));
-        }
+        Assert.Equal([Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IncidentsWrite, Scopes.IntelRead, Scopes.IntelWrite, Scopes.DetectionWrite],
+            AccessRules.GrantableScopes(Role.Analyst));
+        Assert.Equal([Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IncidentsWrite, Scopes.IntelRead, Scopes.IntelWrite], AccessRules.GrantableScopes(Role.Service));
 
         Assert.Equal([Scopes.ConstituencyRead, Scopes.IncidentsRead, Scopes.IntelRead], AccessRules.GrantableScopes(Role.ReadOnly));
     }
