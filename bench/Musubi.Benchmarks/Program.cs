@@ -14,6 +14,12 @@ if (args.Length > 0 && args[0] == "feeds-profile")
     return Musubi.Benchmarks.Feeds.StageProfile.Run(args);
 }
 
+// dotnet run -c Release --project bench/Musubi.Benchmarks -- taxii-get 200
+if (args.Length > 0 && args[0] == "taxii-get")
+{
+    return Musubi.Benchmarks.Taxii.TaxiiGetRun.Run(args);
+}
+
 if (args.Length > 0 && args[0] == "feeds-inflight")
 {
     return Musubi.Benchmarks.Feeds.InFlightRun.Run(args);

@@ -79,6 +79,9 @@ internal sealed class StixObjectConfiguration : IEntityTypeConfiguration<StixObj
         e.HasIndex(x => x.ModifiedAt);
         e.HasIndex(x => x.CreatedByRef);
         e.HasIndex(x => x.DateAdded);
+        // TAXII get objects with match[type]: the rows of one type in (date_added, id) order straight from the index,
+        // instead of sorting every row of the type for each page.
+        e.HasIndex(x => new { x.Type, x.DateAdded, x.Id });
         e.HasMany(x => x.Terms).WithOne().HasForeignKey(t => t.ObjectId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -140,16 +140,23 @@ public sealed class StixImporter(MusubiDbContext db, AuditTrail audit, TimeProvi
         return StixRows.View(entity);
     }
 
+    /// <summary>
+    /// Stores the valid objects of one import: the versions already stored are read for the whole input in a few
+    /// queries (id, version key, latest flag only), duplicates (stored before or earlier in the same input) are
+    /// successes, the previous latest versions that a newer one replaces are updated in SQL, and the new rows and
+    /// their terms are written by <see cref="StixBulkWriter"/>, all in the caller's transaction.
+    /// </summary>
     private async Task<List<StixImportSuccess>> StoreAsync(Actor actor, List<StixObject> objects, PublishOptions options, CancellationToken ct)
     {
         var successes = new List<StixImportSuccess>(objects.Count);
         // Microseconds: what PostgreSQL keeps, and what TAXII's date_added and added_after carry (TAXII 2.1 §3.4).
         var now = StixTimes.ToMicroseconds(time.GetUtcNow());
-        var existing = new Dictionary<string, List<StixObjectEntity>>(StringComparer.Ordinal);
+        var existing = new Dictionary<string, List<StoredVersion>>(StringComparer.Ordinal);
         var ids = objects.Select(o => o.Id!).Distinct(StringComparer.Ordinal).ToList();
         foreach (var chunk in ids.Chunk(500))
         {
-            var rows = await db.StixObjects.Where(x => chunk.Contains(x.StixId)).ToListAsync(ct);
+            var rows = await db.StixObjects.AsNoTracking().Where(x => chunk.Contains(x.StixId))
+                .Select(x => new { x.Id, x.StixId, x.VersionKey, x.IsLatest }).ToListAsync(ct);
             foreach (var row in rows)
             {
                 if (!existing.TryGetValue(row.StixId, out var list))
@@ -157,10 +164,12 @@ public sealed class StixImporter(MusubiDbContext db, AuditTrail audit, TimeProvi
                     existing[row.StixId] = list = [];
                 }
 
-                list.Add(row);
+                list.Add(new StoredVersion(row.Id, row.VersionKey, row.IsLatest, null));
             }
         }
 
+        var added = new List<StixObjectEntity>(objects.Count);
+        var demoted = new List<long>();
         foreach (var o in objects)
         {
             var key = StixRows.VersionKey(o);
@@ -169,31 +178,49 @@ public sealed class StixImporter(MusubiDbContext db, AuditTrail audit, TimeProvi
                 existing[o.Id!] = versions = [];
             }
 
-            if (versions.Any(v => v.VersionKey == key))
+            if (versions.Exists(v => v.VersionKey == key))
             {
                 successes.Add(new StixImportSuccess(o.Id!, o.Version?.Text, StixImportStatus.Duplicate));
                 continue;
             }
 
             var entity = StixRows.ToEntity(o, options, actor.OrganisationId, now);
-            var latest = versions.FirstOrDefault(v => v.IsLatest);
-            if (latest is null || string.CompareOrdinal(key, latest.VersionKey) > 0)
+            var latest = versions.FindIndex(v => v.IsLatest);
+            if (latest < 0 || string.CompareOrdinal(key, versions[latest].VersionKey) > 0)
             {
-                if (latest is not null)
+                if (latest >= 0)
                 {
-                    latest.IsLatest = false;
+                    var previous = versions[latest];
+                    versions[latest] = previous with { IsLatest = false };
+                    if (previous.Added is { } newer)
+                    {
+                        newer.IsLatest = false;
+                    }
+                    else
+                    {
+                        demoted.Add(previous.Id);
+                    }
                 }
 
                 entity.IsLatest = true;
             }
 
-            versions.Add(entity);
-            db.StixObjects.Add(entity);
+            versions.Add(new StoredVersion(0, key, entity.IsLatest, entity));
+            added.Add(entity);
             successes.Add(new StixImportSuccess(o.Id!, o.Version?.Text, StixImportStatus.Stored));
         }
 
+        foreach (var chunk in demoted.Chunk(500))
+        {
+            await db.StixObjects.Where(x => chunk.Contains(x.Id)).ExecuteUpdateAsync(s => s.SetProperty(x => x.IsLatest, false), ct);
+        }
+
+        await StixBulkWriter.InsertAsync(db, added, ct);
         return successes;
     }
+
+    /// <summary>A version of an id: stored before (<see cref="Added"/> null) or added by this import.</summary>
+    private sealed record StoredVersion(long Id, string VersionKey, bool IsLatest, StixObjectEntity? Added);
 
     public async Task CheckScopeAsync(PublishOptions options, CancellationToken ct)
     {

@@ -2016,6 +2016,8 @@ namespace Musubi.Migrations.Postgres.Migrations
 
                     b.HasIndex("Type", "IsLatest");
 
+                    b.HasIndex("Type", "DateAdded", "Id");
+
                     b.ToTable("stix_objects", (string)null);
                 });
 

@@ -1991,6 +1991,8 @@ namespace Musubi.Migrations.Sqlite.Migrations
 
                     b.HasIndex("Type", "IsLatest");
 
+                    b.HasIndex("Type", "DateAdded", "Id");
+
                     b.ToTable("stix_objects", (string)null);
                 });
 

@@ -146,19 +146,28 @@ public sealed class StixObject
     {
         foreach (var p in element.EnumerateObject())
         {
-            var childPath = path + "." + p.Name;
-            // Deprecated observed-data "objects" use local keys ("0", "1") for references, not STIX ids.
-            if (observedData && path == "$" && p.Name == "objects")
+            // Only strings (a *_ref), lists (*_refs, or objects inside) and objects can hold references: the others
+            // are passed over without reading their names.
+            var kind = p.Value.ValueKind;
+            if (kind is not (JsonValueKind.String or JsonValueKind.Array or JsonValueKind.Object))
             {
                 continue;
             }
 
-            if (p.Name.EndsWith("_ref", StringComparison.Ordinal) && p.Value.ValueKind == JsonValueKind.String)
+            var (isRef, isRefs) = RefSuffix(p);
+            // Deprecated observed-data "objects" use local keys ("0", "1") for references, not STIX ids.
+            if (observedData && path == "$" && p.NameEquals("objects"))
             {
-                into.Add(new StixReference(childPath, p.Name, p.Value.GetString()!));
+                continue;
             }
-            else if (p.Name.EndsWith("_refs", StringComparison.Ordinal) && p.Value.ValueKind == JsonValueKind.Array)
+
+            if (isRef && kind == JsonValueKind.String)
             {
+                into.Add(new StixReference(path + "." + p.Name, p.Name, p.Value.GetString()!));
+            }
+            else if (isRefs && kind == JsonValueKind.Array)
+            {
+                var childPath = path + "." + p.Name;
                 var i = 0;
                 foreach (var item in p.Value.EnumerateArray())
                 {
@@ -170,17 +179,19 @@ public sealed class StixObject
                     i++;
                 }
             }
-            else if (p.Value.ValueKind == JsonValueKind.Object)
+            else if (kind == JsonValueKind.Object)
             {
-                CollectReferences(p.Value, childPath, into, false);
+                CollectReferences(p.Value, path + "." + p.Name, into, false);
             }
-            else if (p.Value.ValueKind == JsonValueKind.Array)
+            else if (kind == JsonValueKind.Array)
             {
+                string? childPath = null;
                 var i = 0;
                 foreach (var item in p.Value.EnumerateArray())
                 {
                     if (item.ValueKind == JsonValueKind.Object)
                     {
+                        childPath ??= path + "." + p.Name;
                         CollectReferences(item, $"{childPath}[{i}]", into, false);
                     }
 
@@ -188,6 +199,19 @@ public sealed class StixObject
                 }
             }
         }
+    }
+
+    /// <summary>Whether a property's name ends in <c>_ref</c> or <c>_refs</c>, from its raw bytes unless it has escapes.</summary>
+    internal static (bool Ref, bool Refs) RefSuffix(JsonProperty p)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(p);
+        if (raw.IndexOf((byte)'\\') < 0)
+        {
+            return (raw.EndsWith("_ref"u8), raw.EndsWith("_refs"u8));
+        }
+
+        var name = p.Name;
+        return (name.EndsWith("_ref", StringComparison.Ordinal), name.EndsWith("_refs", StringComparison.Ordinal));
     }
 
     private static string? String(JsonElement e, string name) =>

@@ -15,10 +15,20 @@ public readonly record struct StixTimestamp(string Text, DateTimeOffset Value, i
         get
         {
             var dot = Text.IndexOf('.', StringComparison.Ordinal);
-            var head = dot < 0 ? Text[..^1] : Text[..dot];
-            var fraction = dot < 0 ? "" : Text[(dot + 1)..^1];
-            fraction = fraction.Length >= 9 ? fraction[..9] : fraction.PadRight(9, '0');
-            return head + "." + fraction + "Z";
+            var head = dot < 0 ? Text.AsSpan(0, Text.Length - 1) : Text.AsSpan(0, dot);
+            var fraction = dot < 0 ? [] : Text.AsSpan(dot + 1, Text.Length - dot - 2);
+            if (fraction.Length > 9)
+            {
+                fraction = fraction[..9];
+            }
+
+            Span<char> key = stackalloc char[head.Length + 11];
+            head.CopyTo(key);
+            key[head.Length] = '.';
+            fraction.CopyTo(key[(head.Length + 1)..]);
+            key[(head.Length + 1 + fraction.Length)..^1].Fill('0');
+            key[^1] = 'Z';
+            return new string(key);
         }
     }
 
@@ -64,8 +74,14 @@ public readonly record struct StixTimestamp(string Text, DateTimeOffset Value, i
         var value = new DateTimeOffset(year, month, day, hour, minute, leap ? 59 : second, TimeSpan.Zero);
         if (fractionDigits > 0)
         {
-            var ticksText = text.Substring(20, Math.Min(fractionDigits, 7)).PadRight(7, '0');
-            value = value.AddTicks(long.Parse(ticksText, CultureInfo.InvariantCulture));
+            // The first seven digits are 100 ns ticks; fewer digits are padded with zeros.
+            long ticks = 0;
+            for (var i = 0; i < 7; i++)
+            {
+                ticks = (ticks * 10) + (i < fractionDigits ? text[20 + i] - '0' : 0);
+            }
+
+            value = value.AddTicks(ticks);
         }
 
         if (leap)

@@ -47,6 +47,21 @@ public static class StixReader
 
     public static StixDocument Read(ReadOnlySpan<byte> utf8, StixReadLimits? limits = null, bool envelope = false)
     {
+        // The first pass keeps no JSON path (no string per property name): well-formed input, the common case, needs
+        // none. Whatever it refuses is read again with paths, so that the error names exactly where.
+        try
+        {
+            return Read(utf8, limits, envelope, trackPaths: false);
+        }
+        catch (StixFormatException)
+        {
+            Read(utf8, limits, envelope, trackPaths: true);
+            throw;
+        }
+    }
+
+    private static StixDocument Read(ReadOnlySpan<byte> utf8, StixReadLimits? limits, bool envelope, bool trackPaths)
+    {
         limits ??= StixReadLimits.Default;
         if (utf8.Length > limits.MaxBytes)
         {
@@ -68,7 +83,7 @@ public static class StixReader
         string? rootType = null, rootId = null;
         var objectsIsArray = false;
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = limits.MaxDepth + 1, CommentHandling = JsonCommentHandling.Disallow });
-        var path = new PathTracker();
+        var path = new PathTracker(trackPaths);
         try
         {
             if (!reader.Read())
@@ -92,7 +107,11 @@ public static class StixReader
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.PropertyName:
-                        path.SetProperty(reader.GetString()!);
+                        if (path.Enabled)
+                        {
+                            path.SetProperty(reader.GetString()!);
+                        }
+
                         if (reader.CurrentDepth == 1)
                         {
                             var name = reader.GetString();
@@ -231,8 +250,30 @@ public static class StixReader
             }
 
             var start = (int)reader.TokenStartIndex;
-            path.Push(isArray: false);
             var depth = reader.CurrentDepth;
+            if (!path.Enabled)
+            {
+                // The same checks as below, without the path.
+                while (reader.Read())
+                {
+                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                    {
+                        if (reader.CurrentDepth > limits.MaxDepth - 1)
+                        {
+                            throw Fail(ref reader, utf8, path, $"nesting deeper than the limit of {limits.MaxDepth}");
+                        }
+                    }
+                    else if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth)
+                    {
+                        break;
+                    }
+                }
+
+                slices.Add((start, (int)reader.BytesConsumed));
+                continue;
+            }
+
+            path.Push(isArray: false);
             while (reader.Read())
             {
                 if (reader.CurrentDepth > limits.MaxDepth - 1 && reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
@@ -275,8 +316,9 @@ public static class StixReader
     private static StixObject Parse(ReadOnlySpan<byte> slice, string path, int index)
     {
         var raw = Encoding.UTF8.GetString(slice);
-        using var document = JsonDocument.Parse(slice.ToArray());
-        return StixObject.FromElement(raw, document.RootElement.Clone(), path, index);
+        // A standalone element with its own copy of the bytes (the same options as JsonDocument.Parse's defaults).
+        var reader = new Utf8JsonReader(slice);
+        return StixObject.FromElement(raw, JsonElement.ParseValue(ref reader), path, index);
     }
 
     private static StixFormatException Fail(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8, PathTracker path, string message)
@@ -319,15 +361,24 @@ public static class StixReader
     }
 
     /// <summary>The JSON path of the token being read, for error messages.</summary>
-    private sealed class PathTracker
+    private sealed class PathTracker(bool enabled)
     {
         private readonly List<(bool IsArray, int Index, string? Property)> _frames = [];
 
-        public void Push(bool isArray) => _frames.Add((isArray, -1, null));
+        /// <summary>False on the first, fast pass: every call is then a no-op and the path is not known.</summary>
+        public bool Enabled => enabled;
+
+        public void Push(bool isArray)
+        {
+            if (enabled)
+            {
+                _frames.Add((isArray, -1, null));
+            }
+        }
 
         public void Pop()
         {
-            if (_frames.Count > 0)
+            if (enabled && _frames.Count > 0)
             {
                 _frames.RemoveAt(_frames.Count - 1);
             }
@@ -335,7 +386,7 @@ public static class StixReader
 
         public void SetProperty(string name)
         {
-            if (_frames.Count > 0)
+            if (enabled && _frames.Count > 0)
             {
                 var f = _frames[^1];
                 _frames[^1] = (f.IsArray, f.Index, name);
@@ -344,7 +395,7 @@ public static class StixReader
 
         public void NextItem()
         {
-            if (_frames.Count > 0 && _frames[^1].IsArray)
+            if (enabled && _frames.Count > 0 && _frames[^1].IsArray)
             {
                 var f = _frames[^1];
                 _frames[^1] = (true, f.Index + 1, null);

@@ -353,6 +353,11 @@ public static class StixValidator
     /// <summary>Property names (3.1, 11.1): a-z, 0-9, underscore, starting with a letter; custom ones 3–250 characters.</summary>
     private static void PropertyNames(Context ctx, JsonElement json, StixKind kind)
     {
+        if (PlainPropertyNames(json, kind))
+        {
+            return;
+        }
+
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in json.EnumerateObject())
         {
@@ -375,6 +380,53 @@ public static class StixValidator
         }
     }
 
+    [ThreadStatic]
+    private static JsonProperty[]? _properties;
+
+    /// <summary>
+    /// The common case without allocating: at most 64 properties, no escapes in their names, every name valid and
+    /// none repeated. False means "look closer": <see cref="PropertyNames"/> then checks (and reports) name by name.
+    /// </summary>
+    private static bool PlainPropertyNames(JsonElement json, StixKind kind)
+    {
+        var properties = _properties ??= new JsonProperty[64];
+        var count = 0;
+        foreach (var p in json.EnumerateObject())
+        {
+            if (count == properties.Length)
+            {
+                return false;
+            }
+
+            var name = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(p);
+            if (name.Length == 0 || !(char.IsAsciiLetterLower((char)name[0]) || (name[0] == (byte)'_' && kind == StixKind.Custom))
+                || (name.Length is < 3 or > 250 && !name.SequenceEqual("id"u8)))
+            {
+                return false;
+            }
+
+            foreach (var b in name)
+            {
+                if (!(b is >= (byte)'a' and <= (byte)'z' || b is >= (byte)'0' and <= (byte)'9' || b == (byte)'_'))
+                {
+                    return false;
+                }
+            }
+
+            for (var j = 0; j < count; j++)
+            {
+                if (name.SequenceEqual(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(properties[j])))
+                {
+                    return false;
+                }
+            }
+
+            properties[count++] = p;
+        }
+
+        return true;
+    }
+
     /// <summary>
     /// Every <c>*_ref</c> holds an id and every <c>*_refs</c> a non-empty list of ids (3.1). In custom <c>x_</c>
     /// properties a value that is not an id is only a warning: real producers ship empty custom refs (the ATT&amp;CK
@@ -386,6 +438,13 @@ public static class StixValidator
         {
             foreach (var p in element.EnumerateObject())
             {
+                var (isRef, isRefs) = StixObject.RefSuffix(p);
+                var valueKind = p.Value.ValueKind;
+                if (!isRef && !isRefs && valueKind is not (JsonValueKind.Object or JsonValueKind.Array))
+                {
+                    continue;
+                }
+
                 var childPath = path.Length == 0 ? p.Name : $"{path}.{p.Name}";
                 var custom = insideCustom || p.Name.StartsWith("x_", StringComparison.Ordinal);
                 if (o.Type == "observed-data" && path.Length == 0 && p.Name == "objects")
@@ -393,14 +452,14 @@ public static class StixValidator
                     continue;
                 }
 
-                if (p.Name.EndsWith("_ref", StringComparison.Ordinal))
+                if (isRef)
                 {
                     if (p.Value.ValueKind != JsonValueKind.String || !StixId.IsValid(p.Value.GetString()))
                     {
                         ctx.Report(custom ? StixSeverity.Warning : StixSeverity.Error, childPath, "reference-format", $"{p.Name} must be a STIX id, found {Show(p.Value)}");
                     }
                 }
-                else if (p.Name.EndsWith("_refs", StringComparison.Ordinal))
+                else if (isRefs)
                 {
                     if (p.Value.ValueKind != JsonValueKind.Array || p.Value.GetArrayLength() == 0)
                     {
