@@ -219,7 +219,8 @@ public sealed class TaxiiService(
         var items = new List<StixObjectView>(Math.Min(limit + 1, 256));
         var rows = new List<StixObjectEntity>();
         TaxiiCursor? position = filter.Next;
-        var batch = Math.Min(limit + 1, 500);
+        // One read per page in the common case (a page plus the row that says "more"); filtered-out rows read on.
+        var batch = limit + 1;
         while (items.Count <= limit)
         {
             var q = query;
