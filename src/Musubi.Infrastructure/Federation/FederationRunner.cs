@@ -772,8 +772,8 @@ public sealed class FederationRunner(
         return request;
     }
 
-    /// <summary>The body, refused beyond <paramref name="max"/> bytes (by Content-Length or while reading).</summary>
-    private static async Task<byte[]> ReadAsync(HttpResponseMessage response, long max, CancellationToken ct)
+    /// <summary>The body, refused beyond <paramref name="max"/> bytes (by Content-Length or while reading); the feed TAXII collector reads through it too.</summary>
+    internal static async Task<byte[]> ReadAsync(HttpResponseMessage response, long max, CancellationToken ct)
     {
         if (response.Content.Headers.ContentLength is { } length && length > max)
         {

@@ -69,7 +69,7 @@ public sealed partial class TaxiiFeedCollector(MusubiDbContext db, FeedIntake in
             request.Headers.Accept.ParseAdd(FederationRunner.TaxiiMediaType);
             Authorise(request, partner);
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-            var body = await ReadAsync(response, StixImporter.Limits.MaxBytes, ct);
+            var body = await Federation.FederationRunner.ReadAsync(response, StixImporter.Limits.MaxBytes, ct);
             if (!response.IsSuccessStatusCode)
             {
                 throw new InvalidOperationException($"GET {objectsUrl}: HTTP {(int)response.StatusCode}");
@@ -153,30 +153,6 @@ public sealed partial class TaxiiFeedCollector(MusubiDbContext db, FeedIntake in
                 request.Headers.TryAddWithoutValidation("Authorization", secret);
                 break;
         }
-    }
-
-    private static async Task<byte[]> ReadAsync(HttpResponseMessage response, long max, CancellationToken ct)
-    {
-        if (response.Content.Headers.ContentLength > max)
-        {
-            throw new InvalidOperationException($"the answer is larger than {max} bytes");
-        }
-
-        await using var stream = await response.Content.ReadAsStreamAsync(ct);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > max)
-            {
-                throw new InvalidOperationException($"the answer is larger than {max} bytes");
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     [GeneratedRegex(@"(ipv4-addr|ipv6-addr|domain-name|url):value\s*=\s*'((?:[^'\\]|\\.){1,2000})'", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
