@@ -114,7 +114,12 @@ public sealed class FederationRunner(
         {
             lease = await leases.TryTakeAsync(partnerId, ct)
                 ?? throw new ConflictException("a run of this partner is in progress on another server");
-            var result = await RunAsync(partnerId, kind, ct);
+            PartnerRunResult result;
+            await using (var keeper = leases.Keep(partnerId, lease))
+            {
+                result = await RunAsync(partnerId, kind, keeper, ct);
+            }
+
             db.ChangeTracker.Clear();
             audit.Record(actor, kind == PartnerRunKind.Pull ? "federation.partner.pull" : "federation.partner.push", "federation-partner",
                 partnerId.ToString(), p.OrganisationId, null,
@@ -159,14 +164,16 @@ public sealed class FederationRunner(
                     continue;
                 }
 
+                await using var keeper = leases.Keep(p.Id, lease);
                 if (p.Pulls)
                 {
-                    await RunAsync(p.Id, PartnerRunKind.Pull, ct);
+                    await RunAsync(p.Id, PartnerRunKind.Pull, keeper, ct);
                 }
 
-                if (p.Pushes)
+                // A run that lost its lease to another run does not go on to push.
+                if (p.Pushes && !keeper.Lost)
                 {
-                    await RunAsync(p.Id, PartnerRunKind.Push, ct);
+                    await RunAsync(p.Id, PartnerRunKind.Push, keeper, ct);
                 }
 
                 ran++;
@@ -192,7 +199,7 @@ public sealed class FederationRunner(
         public List<PartnerFailure> Failures { get; } = [];
     }
 
-    private async Task<PartnerRunResult> RunAsync(Guid partnerId, PartnerRunKind kind, CancellationToken ct)
+    private async Task<PartnerRunResult> RunAsync(Guid partnerId, PartnerRunKind kind, LeaseKeeper lease, CancellationToken ct)
     {
         db.ChangeTracker.Clear();
         var started = time.GetUtcNow();
@@ -204,19 +211,19 @@ public sealed class FederationRunner(
             switch (kind, partner.Kind)
             {
                 case (PartnerRunKind.Pull, PartnerKind.Taxii):
-                    await PullTaxiiAsync(partner, state, ct);
+                    await PullTaxiiAsync(partner, state, lease, ct);
                     break;
                 case (PartnerRunKind.Pull, PartnerKind.MispFeed):
-                    await PullMispAsync(partner, state, ct);
+                    await PullMispAsync(partner, state, lease, ct);
                     break;
                 case (PartnerRunKind.Push, PartnerKind.Taxii):
-                    await PushTaxiiAsync(partner, state, ct);
+                    await PushTaxiiAsync(partner, state, lease, ct);
                     break;
                 default:
                     throw new FederationRemoteException("a MISP feed can only be pulled");
             }
         }
-        catch (Exception e) when (e is FederationRemoteException or HttpRequestException or TaskCanceledException or ValidationFailedException
+        catch (Exception e) when (e is FederationRemoteException or FederationLeaseLostException or HttpRequestException or TaskCanceledException or ValidationFailedException
                                       or StixFormatException or JsonException && !ct.IsCancellationRequested)
         {
             error = e switch
@@ -266,7 +273,7 @@ public sealed class FederationRunner(
 
     // ---------------------------------------------------------------- TAXII pull
 
-    private async Task PullTaxiiAsync(PartnerEntity partner, RunState state, CancellationToken ct)
+    private async Task PullTaxiiAsync(PartnerEntity partner, RunState state, LeaseKeeper lease, CancellationToken ct)
     {
         var http = Client(partner);
         var actor = await ImportActorAsync(partner, ct);
@@ -276,6 +283,8 @@ public sealed class FederationRunner(
         var checkpoint = partner.PullCheckpoint;
         for (var page = 0; page < MaxPagesPerRun; page++)
         {
+            // A safe point: each page is stored with its checkpoint, so stopping here loses nothing.
+            await lease.EnsureHeldAsync(ct);
             var query = new StringBuilder($"?limit={settings.PageSize}");
             if (checkpoint is not null)
             {
@@ -353,7 +362,7 @@ public sealed class FederationRunner(
 
     // ---------------------------------------------------------------- TAXII push
 
-    private async Task PushTaxiiAsync(PartnerEntity partner, RunState state, CancellationToken ct)
+    private async Task PushTaxiiAsync(PartnerEntity partner, RunState state, LeaseKeeper lease, CancellationToken ct)
     {
         if (partner.OrganisationId is not { } partnerOrg)
         {
@@ -414,6 +423,7 @@ public sealed class FederationRunner(
 
                 if (envelope.Count > 0 && (size + bytes > maxBytes || envelope.Count >= MaxObjectsPerEnvelope))
                 {
+                    await lease.EnsureHeldAsync(ct);
                     await SendEnvelopeAsync(http, partner, objectsUrl, envelope, state, ct);
                     Settle(envelope[^1].Id);
                     await SavePushCheckpointAsync(partner.Id, settled, ct);
@@ -427,6 +437,7 @@ public sealed class FederationRunner(
 
             if (envelope.Count > 0)
             {
+                await lease.EnsureHeldAsync(ct);
                 await SendEnvelopeAsync(http, partner, objectsUrl, envelope, state, ct);
             }
 
@@ -525,7 +536,7 @@ public sealed class FederationRunner(
 
     // ---------------------------------------------------------------- MISP feed pull
 
-    private async Task PullMispAsync(PartnerEntity partner, RunState state, CancellationToken ct)
+    private async Task PullMispAsync(PartnerEntity partner, RunState state, LeaseKeeper lease, CancellationToken ct)
     {
         var actor = await ImportActorAsync(partner, ct);
         var options = new PublishOptions(partner.DefaultTlp, partner.CommunityIds(), TlpIsDefault: true);
@@ -552,6 +563,8 @@ public sealed class FederationRunner(
             .Take(MaxMispEventsPerRun).ToList();
         foreach (var entry in due)
         {
+            // A safe point: each event is stored with its checkpoint.
+            await lease.EnsureHeldAsync(ct);
             byte[]? bytes;
             try
             {
