@@ -1,0 +1,71 @@
+using System.Net;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Musubi.Core.Constituency;
+using Musubi.Core.Identity;
+using Musubi.Core.Sharing;
+using Musubi.Infrastructure.Data;
+using Musubi.Infrastructure.Federation;
+using Musubi.Infrastructure.Intelligence;
+using Musubi.Testing;
+
+namespace Musubi.Infrastructure.Tests;
+
+/// <summary>
+/// Known defects from session 5, each on SQLite and PostgreSQL: long STIX timestamps, store ids after a deletion, and the
+/// federation reader's oversize error type.
+/// </summary>
+public sealed class StixRobustnessTests(PostgresServer postgres)
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private static string Indicator(string id, string modified, string value) => $$"""
+        {"type":"indicator","spec_version":"2.1","id":"{{id}}","created":"2016-04-06T20:03:48.000Z","modified":"{{modified}}","name":"C2 {{value}}","pattern":"[ipv4-addr:value = '{{value}}']","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z"}
+        """;
+
+    private static async Task<(TestHost Host, Actor Publisher, PublishOptions Options)> StartAsync(DatabaseProvider provider, PostgresServer postgres)
+    {
+        var host = await TestHost.StartAsync(provider, postgres);
+        var org = await host.CreateOrgAsync(Builders.Org("Publisher CSIRT", OrganisationKind.MinistryAgency));
+        return (host, await host.CreateUserAsync(org.Id, Role.Analyst), new PublishOptions(Tlp.Green, []));
+    }
+
+    private static async Task<StixImportResult> Import(TestHost host, Actor actor, string json, PublishOptions options)
+    {
+        var result = await host.Run(sp => sp.GetRequiredService<StixImporter>().ImportAsync(actor, new MemoryStream(Encoding.UTF8.GetBytes(json)), options, None));
+        Assert.True(result.Failures.Count == 0, string.Join("; ", result.Failures.Select(f => $"{f.Id}: {string.Join(", ", f.Errors)}")));
+        return result;
+    }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task A_timestamp_with_many_fraction_digits_is_stored_and_read_back_byte_for_byte_with_its_versions(DatabaseProvider provider)
+    {
+        var (host, publisher, options) = await StartAsync(provider, postgres);
+        await using var _ = host;
+        const string id = "indicator--0b2c6d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d";
+        // STIX 2.1 §3.2: "[.s+]" — one or more sub-second digits, no upper bound. 40 and 60 digits (the latter makes the
+        // text 81 characters, longer than the former varchar(64) column on PostgreSQL).
+        var forty = "2016-04-06T20:03:48." + new string('1', 40) + "Z";
+        var sixty = "2016-04-06T20:03:49." + string.Concat(Enumerable.Repeat("0123456789", 6)) + "Z";
+        var older = Indicator(id, forty, "198.51.100.40");
+        var newer = Indicator(id, sixty, "198.51.100.60");
+
+        var result = await Import(host, publisher, $$"""{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{{older}},{{newer}}]}""", options);
+        Assert.Empty(result.Failures);
+        Assert.Equal([StixImportStatus.Stored, StixImportStatus.Stored], result.Successes.Select(s => s.Status));
+
+        var versions = await host.Run(sp => sp.GetRequiredService<StixReadService>().VersionsAsync(publisher, id, None));
+        Assert.Equal([sixty, forty], versions.Select(v => v.Version));
+        Assert.Equal(newer.Trim(), (await host.Run(sp => sp.GetRequiredService<StixReadService>().GetAsync(publisher, id, null, None))).Raw);
+        // A version asked for by its exact text (as the REST API and TAXII's match[version] give it) is found.
+        Assert.Equal(older.Trim(), (await host.Run(sp => sp.GetRequiredService<StixReadService>().GetAsync(publisher, id, forty, None))).Raw);
+        Assert.Equal(newer.Trim(), (await host.Run(sp => sp.GetRequiredService<StixReadService>().GetAsync(publisher, id, sixty, None))).Raw);
+
+        // The same again is a duplicate (same version key), not a second row.
+        var again = await Import(host, publisher, newer, options);
+        Assert.Equal(StixImportStatus.Duplicate, Assert.Single(again.Successes).Status);
+        await host.Run(async sp => Assert.Equal(2, await sp.GetRequiredService<MusubiDbContext>().StixObjects.CountAsync(o => o.StixId == id)));
+    }
+}
