@@ -68,4 +68,44 @@ public sealed class StixRobustnessTests(PostgresServer postgres)
         Assert.Equal(StixImportStatus.Duplicate, Assert.Single(again.Successes).Status);
         await host.Run(async sp => Assert.Equal(2, await sp.GetRequiredService<MusubiDbContext>().StixObjects.CountAsync(o => o.StixId == id)));
     }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task A_deleted_highest_store_id_is_never_given_to_the_next_row(DatabaseProvider provider)
+    {
+        // The push checkpoint is keyed by store id (docs/FEDERATION.md): an id reused after a deletion would sit at or
+        // below a checkpoint that already passed it, and the new row would never be pushed.
+        var (host, publisher, options) = await StartAsync(provider, postgres);
+        await using var _ = host;
+        await Import(host, publisher, Indicator("indicator--11111111-1111-4111-8111-111111111111", "2020-01-01T00:00:00.000Z", "198.51.100.1"), options);
+        await Import(host, publisher, Indicator("indicator--22222222-2222-4222-8222-222222222222", "2020-01-01T00:00:00.000Z", "198.51.100.2"), options);
+        var highest = await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().StixObjects.MaxAsync(o => o.Id));
+        await host.Run(async sp =>
+        {
+            var db = sp.GetRequiredService<MusubiDbContext>();
+            await db.Set<StixTermEntity>().Where(t => t.ObjectId == highest).ExecuteDeleteAsync();
+            Assert.Equal(1, await db.StixObjects.Where(o => o.Id == highest).ExecuteDeleteAsync());
+        });
+
+        await Import(host, publisher, Indicator("indicator--33333333-3333-4333-8333-333333333333", "2020-01-01T00:00:00.000Z", "198.51.100.3"), options);
+        var next = await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().StixObjects
+            .Where(o => o.StixId == "indicator--33333333-3333-4333-8333-333333333333").Select(o => o.Id).SingleAsync());
+        Assert.True(next > highest, $"the new row took id {next}, not above the deleted highest id {highest}");
+
+        // The bulk writer (large envelopes) takes its ids the same way.
+        var many = string.Join(",", Enumerable.Range(0, 300).Select(i => Indicator($"indicator--{i:D8}-4444-4444-8444-444444444444", "2020-01-01T00:00:00.000Z", $"203.0.113.{i % 250}")));
+        await Import(host, publisher, $$"""{"type":"bundle","id":"bundle--6d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{{many}}]}""", options);
+        var top = await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().StixObjects.MaxAsync(o => o.Id));
+        await host.Run(async sp =>
+        {
+            var db = sp.GetRequiredService<MusubiDbContext>();
+            await db.Set<StixTermEntity>().Where(t => t.ObjectId == top).ExecuteDeleteAsync();
+            await db.StixObjects.Where(o => o.Id == top).ExecuteDeleteAsync();
+        });
+        var more = string.Join(",", Enumerable.Range(0, 300).Select(i => Indicator($"indicator--{i:D8}-5555-4555-8555-555555555555", "2020-01-01T00:00:00.000Z", $"203.0.113.{i % 250}")));
+        await Import(host, publisher, $$"""{"type":"bundle","id":"bundle--7d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{{more}}]}""", options);
+        var lowestNew = await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().StixObjects
+            .Where(o => o.StixId.EndsWith("-5555-4555-8555-555555555555")).MinAsync(o => o.Id));
+        Assert.True(lowestNew > top, $"a bulk-written row took id {lowestNew}, not above the deleted highest id {top}");
+    }
 }
