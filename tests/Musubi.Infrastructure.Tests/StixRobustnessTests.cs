@@ -108,4 +108,28 @@ public sealed class StixRobustnessTests(PostgresServer postgres)
             .Where(o => o.StixId.EndsWith("-5555-4555-8555-555555555555")).MinAsync(o => o.Id));
         Assert.True(lowestNew > top, $"a bulk-written row took id {lowestNew}, not above the deleted highest id {top}");
     }
+
+    [Fact]
+    public async Task The_bounded_reader_throws_its_own_type_for_an_oversized_answer_by_length_and_while_reading()
+    {
+        using var declared = new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[11]) };
+        declared.RequestMessage = new HttpRequestMessage(HttpMethod.Get, "https://partner.example/feed/e.json");
+        var e = await Assert.ThrowsAsync<FederationTooLargeException>(() => FederationRunner.ReadAsync(declared, 10, None));
+        Assert.Contains("/feed/e.json: the answer (11 bytes) is larger than the limit of 10 bytes", e.Message, StringComparison.Ordinal);
+
+        // No Content-Length (a chunked answer): refused while reading.
+        using var streamed = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new NonSeekable(new byte[200_000])) };
+        Assert.Null(streamed.Content.Headers.ContentLength);
+        await Assert.ThrowsAsync<FederationTooLargeException>(() => FederationRunner.ReadAsync(streamed, 100_000, None));
+
+        // Within the limit: the body, and other remote errors are not this type.
+        using var fine = new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) };
+        Assert.Equal(10, (await FederationRunner.ReadAsync(fine, 10, None)).Length);
+        Assert.IsNotType<FederationTooLargeException>(new FederationRemoteException("x"));
+    }
+
+    private sealed class NonSeekable(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+    }
 }

@@ -54,7 +54,13 @@ public sealed class FederationLocks
 }
 
 /// <summary>An answer from the partner's remote end that stops the run; its message becomes the partner's last error.</summary>
-public sealed class FederationRemoteException(string message) : Exception(message);
+public class FederationRemoteException(string message) : Exception(message);
+
+/// <summary>
+/// A file or answer larger than the limit for it (thrown by <see cref="FederationRunner.ReadAsync"/> and the feed-folder
+/// reader): for one MISP event it is that event's failure, elsewhere it stops the run.
+/// </summary>
+public sealed class FederationTooLargeException(string message) : FederationRemoteException(message);
 
 /// <summary>
 /// Pulls from and pushes to federation partners (docs/FEDERATION.md).
@@ -570,7 +576,7 @@ public sealed class FederationRunner(
             {
                 bytes = await FetchAsync(partner, $"{entry.Uuid}.json", MispLimits.Default.MaxBytes, ct);
             }
-            catch (FederationRemoteException e) when (e.Message.Contains("larger than the limit", StringComparison.Ordinal))
+            catch (FederationTooLargeException e)
             {
                 state.Failures.Add(new PartnerFailure(entry.Uuid, e.Message));
                 await SavePullCheckpointAsync(partner.Id, entry.Timestamp, ct);
@@ -665,7 +671,7 @@ public sealed class FederationRunner(
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
             if (file.Length > max)
             {
-                throw new FederationRemoteException($"{name}: the file ({file.Length} bytes) is larger than the limit of {max} bytes");
+                throw new FederationTooLargeException($"{name}: the file ({file.Length} bytes) is larger than the limit of {max} bytes");
             }
 
             var buffer = new byte[file.Length];
@@ -790,7 +796,7 @@ public sealed class FederationRunner(
     {
         if (response.Content.Headers.ContentLength is { } length && length > max)
         {
-            throw new FederationRemoteException($"{response.RequestMessage?.RequestUri?.AbsolutePath}: the answer ({length} bytes) is larger than the limit of {max} bytes");
+            throw new FederationTooLargeException($"{response.RequestMessage?.RequestUri?.AbsolutePath}: the answer ({length} bytes) is larger than the limit of {max} bytes");
         }
 
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
@@ -801,7 +807,7 @@ public sealed class FederationRunner(
         {
             if (buffer.Length + n > max)
             {
-                throw new FederationRemoteException($"{response.RequestMessage?.RequestUri?.AbsolutePath}: the answer is larger than the limit of {max} bytes");
+                throw new FederationTooLargeException($"{response.RequestMessage?.RequestUri?.AbsolutePath}: the answer is larger than the limit of {max} bytes");
             }
 
             buffer.Write(chunk, 0, n);
