@@ -99,6 +99,32 @@ public sealed class TaxiiObjectsTests(PostgresServer postgres, TaxiiWorlds world
         await TaxiiAssert.Error(await w.AnalystA.GetAsync($"{Org}objects/?match[version]=yesterday"), HttpStatusCode.BadRequest);
     }
 
+    // STIX 2.1 §3.2: any number of sub-second digits; stored and served byte for byte, selectable by match[version]
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task S3_4_1_versions_with_40_and_60_fraction_digits_round_trip_and_match_version_finds_them(DatabaseProvider provider)
+    {
+        var w = await World(provider);
+        var id = TaxiiObjects.NewId();
+        var forty = "2024-05-01T10:00:00." + new string('7', 40) + "Z";
+        var sixty = "2024-05-02T10:00:00." + string.Concat(Enumerable.Repeat("0123456789", 6)) + "Z";
+        var older = TaxiiObjects.Indicator(id, forty);
+        var newer = TaxiiObjects.Indicator(id, sixty);
+        var status = await Add(w.AnalystA, Org, older, newer);
+        Assert.Equal(2, status.GetProperty("success_count").GetInt32());
+
+        async Task<string> Body(string url) => await w.AnalystA.GetStringAsync(url);
+        Assert.Contains(newer, await Body($"{Org}objects/?match[id]={id}"), StringComparison.Ordinal);
+        var exact = await Body($"{Org}objects/?match[id]={id}&match[version]={forty}");
+        Assert.Contains(older, exact, StringComparison.Ordinal);
+        Assert.DoesNotContain(newer, exact, StringComparison.Ordinal);
+        var all = await Body($"{Org}objects/{id}/?match[version]=all");
+        Assert.Contains(older, all, StringComparison.Ordinal);
+        Assert.Contains(newer, all, StringComparison.Ordinal);
+        var versions = await w.AnalystA.GetFromJsonAsync<JsonElement>($"{Org}objects/{id}/versions/");
+        Assert.Equal([forty, sixty], versions.GetProperty("versions").EnumerateArray().Select(x => x.GetString()!).Order(StringComparer.Ordinal));
+    }
+
     // TAXII 2.1 §3.4.1 match[id], match[type] (comma = OR), match[spec_version]; §3.4: repeated or malformed parameters are 400
     [Theory]
     [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]

@@ -63,6 +63,32 @@ public sealed class ObservationWindowTests
     }
 
     [Fact]
+    public void A_redelivered_event_that_already_fired_a_match_is_a_duplicate_and_memory_stays_bounded()
+    {
+        var d = new Driver($"{A} REPEATS 2 TIMES", new WindowLimits { MaxObservations = 4 });
+
+        Assert.Null(d.Send(0, 1, id: "m1"));
+        Assert.NotNull(d.Send(1, 1, id: "m2"));
+        // The queue hands both again (their acks were lost): the same events, not two new ones.
+        Assert.Null(d.Send(0, 1, id: "m1"));
+        Assert.Null(d.Send(1, 1, id: "m2"));
+        Assert.Single(d.Fired);
+        Assert.Equal(2, d.Window.Counters.Duplicates);
+        Assert.Equal(0, d.Window.Counters.Observations);
+        // The same event id under another scope (organisation) is another event.
+        Assert.Null(d.Send(0, 1, "org-2", id: "m1"));
+        Assert.NotNull(d.Send(1, 1, "org-2", id: "m2"));
+
+        // Remembered ids are bounded (MaxObservations here 4): the oldest are forgotten first.
+        Assert.Null(d.Send(2, 1, id: "m3"));
+        Assert.NotNull(d.Send(3, 1, id: "m4"));
+        Assert.Equal(4, d.Window.Remembered);
+        Assert.Null(d.Send(3, 1, id: "m4")); // still remembered
+        Assert.Equal(3, d.Window.Counters.Duplicates);
+        Assert.Equal(3, d.Fired.Count);
+    }
+
+    [Fact]
     public void Within_counts_from_the_earliest_to_the_latest_event_of_the_match_and_is_exclusive()
     {
         var d = new Driver($"({A} AND {B}) WITHIN 60 SECONDS");

@@ -54,7 +54,13 @@ public sealed class FederationLocks
 }
 
 /// <summary>An answer from the partner's remote end that stops the run; its message becomes the partner's last error.</summary>
-public sealed class FederationRemoteException(string message) : Exception(message);
+public class FederationRemoteException(string message) : Exception(message);
+
+/// <summary>
+/// A file or answer larger than the limit for it (thrown by <see cref="FederationRunner.ReadAsync"/> and the feed-folder
+/// reader): for one MISP event it is that event's failure, elsewhere it stops the run.
+/// </summary>
+public sealed class FederationTooLargeException(string message) : FederationRemoteException(message);
 
 /// <summary>
 /// Pulls from and pushes to federation partners (docs/FEDERATION.md).
@@ -114,7 +120,12 @@ public sealed class FederationRunner(
         {
             lease = await leases.TryTakeAsync(partnerId, ct)
                 ?? throw new ConflictException("a run of this partner is in progress on another server");
-            var result = await RunAsync(partnerId, kind, ct);
+            PartnerRunResult result;
+            await using (var keeper = leases.Keep(partnerId, lease))
+            {
+                result = await RunAsync(partnerId, kind, keeper, ct);
+            }
+
             db.ChangeTracker.Clear();
             audit.Record(actor, kind == PartnerRunKind.Pull ? "federation.partner.pull" : "federation.partner.push", "federation-partner",
                 partnerId.ToString(), p.OrganisationId, null,
@@ -159,14 +170,16 @@ public sealed class FederationRunner(
                     continue;
                 }
 
+                await using var keeper = leases.Keep(p.Id, lease);
                 if (p.Pulls)
                 {
-                    await RunAsync(p.Id, PartnerRunKind.Pull, ct);
+                    await RunAsync(p.Id, PartnerRunKind.Pull, keeper, ct);
                 }
 
-                if (p.Pushes)
+                // A run that lost its lease to another run does not go on to push.
+                if (p.Pushes && !keeper.Lost)
                 {
-                    await RunAsync(p.Id, PartnerRunKind.Push, ct);
+                    await RunAsync(p.Id, PartnerRunKind.Push, keeper, ct);
                 }
 
                 ran++;
@@ -192,7 +205,7 @@ public sealed class FederationRunner(
         public List<PartnerFailure> Failures { get; } = [];
     }
 
-    private async Task<PartnerRunResult> RunAsync(Guid partnerId, PartnerRunKind kind, CancellationToken ct)
+    private async Task<PartnerRunResult> RunAsync(Guid partnerId, PartnerRunKind kind, LeaseKeeper lease, CancellationToken ct)
     {
         db.ChangeTracker.Clear();
         var started = time.GetUtcNow();
@@ -204,19 +217,19 @@ public sealed class FederationRunner(
             switch (kind, partner.Kind)
             {
                 case (PartnerRunKind.Pull, PartnerKind.Taxii):
-                    await PullTaxiiAsync(partner, state, ct);
+                    await PullTaxiiAsync(partner, state, lease, ct);
                     break;
                 case (PartnerRunKind.Pull, PartnerKind.MispFeed):
-                    await PullMispAsync(partner, state, ct);
+                    await PullMispAsync(partner, state, lease, ct);
                     break;
                 case (PartnerRunKind.Push, PartnerKind.Taxii):
-                    await PushTaxiiAsync(partner, state, ct);
+                    await PushTaxiiAsync(partner, state, lease, ct);
                     break;
                 default:
                     throw new FederationRemoteException("a MISP feed can only be pulled");
             }
         }
-        catch (Exception e) when (e is FederationRemoteException or HttpRequestException or TaskCanceledException or ValidationFailedException
+        catch (Exception e) when (e is FederationRemoteException or FederationLeaseLostException or HttpRequestException or TaskCanceledException or ValidationFailedException
                                       or StixFormatException or JsonException && !ct.IsCancellationRequested)
         {
             error = e switch
@@ -266,17 +279,71 @@ public sealed class FederationRunner(
 
     // ---------------------------------------------------------------- TAXII pull
 
-    private async Task PullTaxiiAsync(PartnerEntity partner, RunState state, CancellationToken ct)
+    private async Task PullTaxiiAsync(PartnerEntity partner, RunState state, LeaseKeeper lease, CancellationToken ct)
     {
         var http = Client(partner);
         var actor = await ImportActorAsync(partner, ct);
         var options = new PublishOptions(partner.DefaultTlp, partner.CommunityIds(), TlpIsDefault: true);
         var objectsUrl = $"{partner.Url}collections/{Uri.EscapeDataString(partner.CollectionId!)}/objects/";
+        await PullPagesAsync(http, url => Request(partner, HttpMethod.Get, url), objectsUrl, partner.PullCheckpoint, settings.PageSize, MaxPagesPerRun,
+            // A safe point: each page is stored with its checkpoint, so stopping here loses nothing.
+            before: () => lease.EnsureHeldAsync(ct),
+            async page =>
+            {
+                var document = StixReader.Read(page.Body, StixImporter.Limits, envelope: true);
+                if (document.BundleProblems.Count > 0)
+                {
+                    throw new FederationRemoteException("the remote's envelope is not valid: " + string.Join("; ", document.BundleProblems));
+                }
+
+                if (document.Objects.Count == 0 || page.LastAddedAt is not { } lastAt)
+                {
+                    return;
+                }
+
+                // While more pages follow, objects added at the same instant as this page's last one may still come:
+                // the checkpoint stays one microsecond before it, so a run interrupted here fetches them again
+                // (as duplicates, which are successes) rather than skipping them.
+                var saved = page.More ? StixTimes.Format(lastAt.AddTicks(-10)) : page.LastAdded;
+                // The checkpoint joins the import's transaction: it moves exactly when the page's objects are stored.
+                db.ChangeTracker.Clear();
+                var row = await db.Set<PartnerEntity>().FirstAsync(x => x.Id == partner.Id, ct);
+                row.PullCheckpoint = saved;
+                var result = await importer.ImportDocumentAsync(actor, document, options, ct, "federation.pull");
+                db.ChangeTracker.Clear();
+                state.Objects += result.Stored;
+                state.Duplicates += result.Duplicates;
+                state.Failures.AddRange(result.Failures.Select(f => new PartnerFailure(f.Id ?? f.Path, string.Join("; ", f.Errors))));
+            }, ct);
+    }
+
+    /// <summary>One page of a remote TAXII collection as the one paging path read it (docs/FEDERATION.md, "TAXII pull").</summary>
+    /// <param name="Body">The envelope, read within <see cref="StixImporter.Limits"/>' byte limit.</param>
+    /// <param name="Objects">How many objects the envelope holds.</param>
+    /// <param name="LastAdded">The page's <c>X-TAXII-Date-Added-Last</c> (valid whenever <paramref name="Objects"/> &gt; 0).</param>
+    public sealed record TaxiiPageRead(int Index, byte[] Body, bool More, int Objects, string? LastAdded, DateTimeOffset? LastAddedAt);
+
+    /// <summary>
+    /// The one TAXII 2.1 paging path, for the federation pull and the feed TAXII collector: <c>GET objects/?limit=N&amp;added_after=…</c>,
+    /// each answer read with the byte limit, a non-2xx answer turned into its TAXII error message, the envelope's
+    /// <c>more</c>/<c>next</c> followed (with the same <c>added_after</c>), or <c>added_after</c> = the page's
+    /// <c>X-TAXII-Date-Added-Last</c> when the remote gives no <c>next</c>; a page of objects without a valid
+    /// <c>X-TAXII-Date-Added-Last</c> stops it. <paramref name="onPage"/> stores each page (and its cursor) before the next is
+    /// asked for. Returns the number of pages read (at most <paramref name="maxPages"/>).
+    /// </summary>
+    internal static async Task<int> PullPagesAsync(HttpClient http, Func<string, HttpRequestMessage> request, string objectsUrl, string? addedAfter,
+        int pageSize, int maxPages, Func<Task>? before, Func<TaxiiPageRead, Task> onPage, CancellationToken ct)
+    {
         string? next = null;
-        var checkpoint = partner.PullCheckpoint;
-        for (var page = 0; page < MaxPagesPerRun; page++)
+        var checkpoint = addedAfter;
+        for (var page = 0; page < maxPages; page++)
         {
-            var query = new StringBuilder($"?limit={settings.PageSize}");
+            if (before is not null)
+            {
+                await before();
+            }
+
+            var query = new StringBuilder($"?limit={pageSize}");
             if (checkpoint is not null)
             {
                 query.Append("&added_after=").Append(Uri.EscapeDataString(checkpoint));
@@ -287,45 +354,31 @@ public sealed class FederationRunner(
                 query.Append("&next=").Append(Uri.EscapeDataString(next));
             }
 
-            using var request = Request(partner, HttpMethod.Get, objectsUrl + query);
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            using var message = request(objectsUrl + query);
+            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
             var body = await ReadAsync(response, StixImporter.Limits.MaxBytes, ct);
             EnsureSuccess(response, body, "GET objects");
-            var (more, nextToken) = Paging(body);
-            var document = StixReader.Read(body, StixImporter.Limits, envelope: true);
-            if (document.BundleProblems.Count > 0)
-            {
-                throw new FederationRemoteException("the remote's envelope is not valid: " + string.Join("; ", document.BundleProblems));
-            }
-
+            var (more, nextToken, count) = Paging(body);
             var last = response.Headers.TryGetValues("X-TAXII-Date-Added-Last", out var values) ? values.FirstOrDefault() : null;
-            string? lastAdded = null;
-            if (document.Objects.Count > 0)
+            DateTimeOffset? lastAt = null;
+            if (count > 0)
             {
-                if (last is null || !Stix.Model.StixTimestamp.TryParse(last, out var lastAt))
+                if (last is null || !Stix.Model.StixTimestamp.TryParse(last, out var parsed))
                 {
                     throw new FederationRemoteException("the remote sent objects without a valid X-TAXII-Date-Added-Last header (TAXII 2.1 §3.4.1); the checkpoint was not moved");
                 }
 
-                lastAdded = last;
-                // While more pages follow, objects added at the same instant as this page's last one may still come:
-                // the checkpoint stays one microsecond before it, so a run interrupted here fetches them again
-                // (as duplicates, which are successes) rather than skipping them.
-                var saved = more ? StixTimes.Format(lastAt.Value.AddTicks(-10)) : last;
-                // The checkpoint joins the import's transaction: it moves exactly when the page's objects are stored.
-                db.ChangeTracker.Clear();
-                var row = await db.Set<PartnerEntity>().FirstAsync(x => x.Id == partner.Id, ct);
-                row.PullCheckpoint = saved;
-                var result = await importer.ImportDocumentAsync(actor, document, options, ct, "federation.pull");
-                db.ChangeTracker.Clear();
-                state.Objects += result.Stored;
-                state.Duplicates += result.Duplicates;
-                state.Failures.AddRange(result.Failures.Select(f => new PartnerFailure(f.Id ?? f.Path, string.Join("; ", f.Errors))));
+                lastAt = parsed.Value;
+            }
+            else
+            {
+                last = null;
             }
 
+            await onPage(new TaxiiPageRead(page, body, more, count, last, lastAt));
             if (!more)
             {
-                return;
+                return page + 1;
             }
 
             // TAXII 2.1 §3.4: continue with next (and the same added_after) when the server gave one, else with
@@ -333,12 +386,14 @@ public sealed class FederationRunner(
             next = nextToken;
             if (next is null)
             {
-                checkpoint = lastAdded ?? throw new FederationRemoteException("the remote said more=true but sent neither objects nor next");
+                checkpoint = last ?? throw new FederationRemoteException("the remote said more=true but sent neither objects nor next");
             }
         }
+
+        return maxPages;
     }
 
-    private static (bool More, string? Next) Paging(byte[] body)
+    private static (bool More, string? Next, int Objects) Paging(byte[] body)
     {
         using var doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = StixImporter.Limits.MaxDepth });
         if (doc.RootElement.ValueKind != JsonValueKind.Object)
@@ -348,12 +403,13 @@ public sealed class FederationRunner(
 
         var more = doc.RootElement.TryGetProperty("more", out var m) && m.ValueKind == JsonValueKind.True;
         var next = doc.RootElement.TryGetProperty("next", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
-        return (more, next);
+        var objects = doc.RootElement.TryGetProperty("objects", out var o) && o.ValueKind == JsonValueKind.Array ? o.GetArrayLength() : 0;
+        return (more, next, objects);
     }
 
     // ---------------------------------------------------------------- TAXII push
 
-    private async Task PushTaxiiAsync(PartnerEntity partner, RunState state, CancellationToken ct)
+    private async Task PushTaxiiAsync(PartnerEntity partner, RunState state, LeaseKeeper lease, CancellationToken ct)
     {
         if (partner.OrganisationId is not { } partnerOrg)
         {
@@ -414,6 +470,7 @@ public sealed class FederationRunner(
 
                 if (envelope.Count > 0 && (size + bytes > maxBytes || envelope.Count >= MaxObjectsPerEnvelope))
                 {
+                    await lease.EnsureHeldAsync(ct);
                     await SendEnvelopeAsync(http, partner, objectsUrl, envelope, state, ct);
                     Settle(envelope[^1].Id);
                     await SavePushCheckpointAsync(partner.Id, settled, ct);
@@ -427,6 +484,7 @@ public sealed class FederationRunner(
 
             if (envelope.Count > 0)
             {
+                await lease.EnsureHeldAsync(ct);
                 await SendEnvelopeAsync(http, partner, objectsUrl, envelope, state, ct);
             }
 
@@ -525,7 +583,7 @@ public sealed class FederationRunner(
 
     // ---------------------------------------------------------------- MISP feed pull
 
-    private async Task PullMispAsync(PartnerEntity partner, RunState state, CancellationToken ct)
+    private async Task PullMispAsync(PartnerEntity partner, RunState state, LeaseKeeper lease, CancellationToken ct)
     {
         var actor = await ImportActorAsync(partner, ct);
         var options = new PublishOptions(partner.DefaultTlp, partner.CommunityIds(), TlpIsDefault: true);
@@ -552,12 +610,14 @@ public sealed class FederationRunner(
             .Take(MaxMispEventsPerRun).ToList();
         foreach (var entry in due)
         {
+            // A safe point: each event is stored with its checkpoint.
+            await lease.EnsureHeldAsync(ct);
             byte[]? bytes;
             try
             {
                 bytes = await FetchAsync(partner, $"{entry.Uuid}.json", MispLimits.Default.MaxBytes, ct);
             }
-            catch (FederationRemoteException e) when (e.Message.Contains("larger than the limit", StringComparison.Ordinal))
+            catch (FederationTooLargeException e)
             {
                 state.Failures.Add(new PartnerFailure(entry.Uuid, e.Message));
                 await SavePullCheckpointAsync(partner.Id, entry.Timestamp, ct);
@@ -652,7 +712,7 @@ public sealed class FederationRunner(
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
             if (file.Length > max)
             {
-                throw new FederationRemoteException($"{name}: the file ({file.Length} bytes) is larger than the limit of {max} bytes");
+                throw new FederationTooLargeException($"{name}: the file ({file.Length} bytes) is larger than the limit of {max} bytes");
             }
 
             var buffer = new byte[file.Length];
@@ -750,11 +810,13 @@ public sealed class FederationRunner(
 
     private HttpClient Client(PartnerEntity partner) => httpFactory.CreateClient(HttpClientName);
 
-    private HttpRequestMessage Request(PartnerEntity partner, HttpMethod method, string url)
+    private HttpRequestMessage Request(PartnerEntity partner, HttpMethod method, string url) => Request(partner, partners.SecretOf(partner), method, url);
+
+    /// <summary>A request to the partner with its media type and credentials (the feed TAXII collector builds its requests here too).</summary>
+    internal static HttpRequestMessage Request(PartnerEntity partner, string? secret, HttpMethod method, string url)
     {
         var request = new HttpRequestMessage(method, url);
         request.Headers.Accept.ParseAdd(partner.Kind == PartnerKind.Taxii ? TaxiiMediaType : "application/json");
-        var secret = partners.SecretOf(partner);
         switch (partner.Auth)
         {
             case PartnerAuth.Basic:
@@ -777,7 +839,7 @@ public sealed class FederationRunner(
     {
         if (response.Content.Headers.ContentLength is { } length && length > max)
         {
-            throw new FederationRemoteException($"{response.RequestMessage?.RequestUri?.AbsolutePath}: the answer ({length} bytes) is larger than the limit of {max} bytes");
+            throw new FederationTooLargeException($"{response.RequestMessage?.RequestUri?.AbsolutePath}: the answer ({length} bytes) is larger than the limit of {max} bytes");
         }
 
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
@@ -788,7 +850,7 @@ public sealed class FederationRunner(
         {
             if (buffer.Length + n > max)
             {
-                throw new FederationRemoteException($"{response.RequestMessage?.RequestUri?.AbsolutePath}: the answer is larger than the limit of {max} bytes");
+                throw new FederationTooLargeException($"{response.RequestMessage?.RequestUri?.AbsolutePath}: the answer is larger than the limit of {max} bytes");
             }
 
             buffer.Write(chunk, 0, n);

@@ -70,7 +70,9 @@ internal sealed class StixObjectConfiguration : IEntityTypeConfiguration<StixObj
         e.Property(x => x.StixId).HasMaxLength(300);
         e.Property(x => x.Type).HasMaxLength(250);
         e.Property(x => x.VersionKey).HasMaxLength(64);
-        e.Property(x => x.Modified).HasMaxLength(64);
+        // The producer's own text: STIX 2.1 §3.2 allows any number of sub-second digits, so no length limit (the sortable
+        // VersionKey is cut to nanoseconds and stays short).
+        e.Property(x => x.Modified);
         e.Property(x => x.CreatedByRef).HasMaxLength(300);
         e.Property(x => x.Name).HasMaxLength(500);
         e.Property(x => x.Tlp).HasConversion<int>();

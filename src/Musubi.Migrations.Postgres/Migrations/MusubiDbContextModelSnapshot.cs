@@ -1965,8 +1965,7 @@ namespace Musubi.Migrations.Postgres.Migrations
                         .HasColumnType("boolean");
 
                     b.Property<string>("Modified")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("ModifiedAt")
                         .HasColumnType("timestamp with time zone");

@@ -1940,7 +1940,6 @@ namespace Musubi.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Modified")
-                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("ModifiedAt")

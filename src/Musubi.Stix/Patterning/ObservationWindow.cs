@@ -33,6 +33,10 @@ public sealed class ObservationWindow<TEvent>(WindowLimits? limits = null)
     private readonly WindowLimits limits = limits ?? WindowLimits.Default;
     private readonly Dictionary<(string Indicator, string Pattern, string Scope), KeyState> keys = [];
     private readonly Lock gate = new();
+    // Events already used by a fired match, per key: a redelivery of one (the same event id, e.g. a queue message whose
+    // ack was lost) is a duplicate, not a new event. Bounded: the oldest are forgotten first, beyond MaxObservations.
+    private readonly HashSet<(string Indicator, string Pattern, string Scope, string EventId)> consumed = [];
+    private readonly Queue<(string Indicator, string Pattern, string Scope, string EventId)> consumedOrder = new();
     private long observed, fired, duplicates, late, expired, dropped, cutShort;
     private int total;
     private DateTimeOffset watermark = DateTimeOffset.MinValue;
@@ -71,7 +75,7 @@ public sealed class ObservationWindow<TEvent>(WindowLimits? limits = null)
                 keys[key] = state;
             }
 
-            if (state.Entries.Any(x => x.EventId == e.EventId))
+            if (state.Entries.Any(x => x.EventId == e.EventId) || consumed.Contains((indicator, key.Text, scope, e.EventId)))
             {
                 duplicates++;
                 return null;
@@ -138,6 +142,11 @@ public sealed class ObservationWindow<TEvent>(WindowLimits? limits = null)
                         .Select(x => new WindowContribution<TEvent>(x.Entry.EventId, x.Entry.Time, pattern.Leaves[x.Leaf], x.Entry.Payload))
                         .ToList();
                     var used = f.Entries.Select(i => state.Entries[i]).ToHashSet();
+                    foreach (var u in used)
+                    {
+                        Consume((indicator, key.Text, scope, u.EventId));
+                    }
+
                     total -= state.Entries.RemoveAll(used.Contains);
                     match = new WindowMatch<TEvent>(indicator, scope, contributions);
                     fired++;
@@ -151,6 +160,32 @@ public sealed class ObservationWindow<TEvent>(WindowLimits? limits = null)
             }
 
             return match;
+        }
+    }
+
+    /// <summary>How many used event ids are remembered (to refuse their redelivery); at most <see cref="WindowLimits.MaxObservations"/>.</summary>
+    public int Remembered
+    {
+        get
+        {
+            lock (gate)
+            {
+                return consumed.Count;
+            }
+        }
+    }
+
+    private void Consume((string, string, string, string) id)
+    {
+        if (!consumed.Add(id))
+        {
+            return;
+        }
+
+        consumedOrder.Enqueue(id);
+        while (consumedOrder.Count > limits.MaxObservations)
+        {
+            consumed.Remove(consumedOrder.Dequeue());
         }
     }
 

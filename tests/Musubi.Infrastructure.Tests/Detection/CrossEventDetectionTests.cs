@@ -172,4 +172,82 @@ public sealed class CrossEventDetectionTests(PostgresServer postgres, NatsServer
             }
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task A_redelivered_event_is_not_counted_again_after_its_first_delivery_fired_a_match(QueueKind kind)
+    {
+        await using var host = await TestHost.StartAsync(kind == QueueKind.Postgres ? DatabaseProvider.Postgres : DatabaseProvider.Sqlite, postgres);
+        IWorkQueue queue = host.Services.GetRequiredService<IWorkQueue>();
+        NatsWorkQueue? natsQueue = null;
+        if (kind == QueueKind.Nats)
+        {
+            var id = Guid.NewGuid().ToString("N")[..12];
+            // A short ack wait: a message not acked is redelivered by the server after it.
+            queue = natsQueue = new NatsWorkQueue(new QueueOptions
+            {
+                Provider = "nats", NatsUrl = await nats.GetUrlAsync(), StreamName = "R" + id, StreamSubjectPrefix = "r" + id, NatsLease = TimeSpan.FromSeconds(1),
+            });
+        }
+
+        try
+        {
+            var producer = await host.CreateOrgAsync(Builders.Org("Producer " + Guid.NewGuid().ToString("N")[..6], OrganisationKind.MinistryAgency));
+            var agency = await host.CreateOrgAsync(Builders.Org("Agency " + Guid.NewGuid().ToString("N")[..6], OrganisationKind.Enterprise, null, (NetworkKind.Cidr, "192.0.2.0/24")));
+            var analyst = await host.CreateUserAsync(producer.Id, Role.Analyst);
+            var repeats = $"indicator--{Guid.NewGuid()}";
+            var bundle = "{\"type\":\"bundle\",\"id\":\"bundle--" + Guid.NewGuid() + "\",\"objects\":["
+                + Indicator(repeats, "([network-traffic:dst_ref.value = '203.0.113.81'] REPEATS 2 TIMES) WITHIN 300 SECONDS") + "]}";
+            await host.Run(sp => sp.GetRequiredService<StixImporter>().ImportAsync(analyst, new MemoryStream(Encoding.UTF8.GetBytes(bundle)),
+                new PublishOptions(Tlp.Amber, Organisations: [agency.Id]), None));
+            var store = host.Services.GetRequiredService<StoreIndicators>();
+            await store.RefreshAsync(None, force: true);
+
+            var ingestor = new EventIngestor(queue, host.Services.GetRequiredService<OwnershipDirectory>(), host.Services.GetRequiredService<IServiceScopeFactory>(),
+                host.Time, new IngestOptions(), null);
+            var created = await host.Run(sp => sp.GetRequiredService<SensorService>().CreateAsync(host.Admin, new SensorInput(agency.Id, "fw-" + Guid.NewGuid().ToString("N")[..6]), None));
+            var sensor = new SensorIdentity(created.Sensor.Id, created.Sensor.Name, agency.Id);
+            var state = host.Services.GetRequiredService<CrossEventState>();
+            var processor = new DetectionProcessor(null, host.Services.GetRequiredService<Musubi.Detection.Indicators.IndicatorMatcher>(),
+                host.Services.GetRequiredService<IServiceScopeFactory>(), host.Time, new DetectionOptions { ReportSightings = false }, store, null, null, state);
+
+            await ingestor.IngestAsync(sensor, IngestFormat.JsonLines, "http",
+                [.. new[] { Line("2026-03-02T10:00:00Z", "192.0.2.5", "203.0.113.81", 443), Line("2026-03-02T10:00:30Z", "192.0.2.5", "203.0.113.81", 443) }
+                    .Select(l => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(l))], None);
+            var first = await queue.LeaseAsync(EventIngestor.Topic, 100, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(5), None);
+            Assert.Equal(2, first.Count);
+            await processor.ProcessAsync([.. first.Select(m => m.Payload)], None);
+            Assert.Equal(1, state.Window.Counters.Fired);
+
+            // The worker dies before acking: the queue hands the same two events again once their lease has run out.
+            host.Time.Advance(TimeSpan.FromMinutes(2));
+            var again = new List<QueueMessage>();
+            for (var i = 0; i < 20 && again.Count < 2; i++)
+            {
+                again.AddRange(await queue.LeaseAsync(EventIngestor.Topic, 100, TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(2), None));
+            }
+
+            Assert.Equal(2, again.Count);
+            Assert.Equal(first.Select(m => m.Payload.ToArray()).Select(Convert.ToBase64String).Order(), again.Select(m => m.Payload.ToArray()).Select(Convert.ToBase64String).Order());
+            await processor.ProcessAsync([.. again.Select(m => m.Payload)], None);
+            foreach (var m in again)
+            {
+                await queue.AckAsync(m, None);
+            }
+
+            var counters = state.Window.Counters;
+            Assert.Equal(1, counters.Fired);
+            Assert.Equal(2, counters.Duplicates);
+            Assert.Equal(0, counters.Observations);
+            var alerts = await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().Set<AlertEntity>().AsNoTracking().Where(a => a.SourceId == repeats).ToListAsync());
+            Assert.Single(alerts);
+        }
+        finally
+        {
+            if (natsQueue is not null)
+            {
+                await natsQueue.DisposeAsync();
+            }
+        }
+    }
 }

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
@@ -49,57 +47,23 @@ public sealed partial class TaxiiFeedCollector(MusubiDbContext db, FeedIntake in
         var http = httpFactory.CreateClient(FederationRunner.HttpClientName);
         var objectsUrl = $"{partner.Url}collections/{Uri.EscapeDataString(collection)}/objects/";
         var feedName = ("taxii-" + partner.Name).Length > 100 ? ("taxii-" + partner.Name)[..100] : "taxii-" + partner.Name;
-        var checkpoint = source.Cursor;
-        string? next = null;
-        int pages = 0, objects = 0, events = 0, files = 0;
-        for (; pages < MaxPagesPerRun; pages++)
-        {
-            var query = new StringBuilder($"?limit={PageSize}");
-            if (checkpoint is { } after)
+        var secret = partners.SecretOf(partner);
+        int objects = 0, events = 0, files = 0;
+        // The federation's one TAXII paging path: limits, more/next, X-TAXII-Date-Added-Last and TAXII error messages as a pull.
+        var pages = await FederationRunner.PullPagesAsync(http, url => FederationRunner.Request(partner, secret, HttpMethod.Get, url), objectsUrl,
+            source.Cursor is { } after ? StixTimes.Format(after) : null, PageSize, MaxPagesPerRun, before: null, async page =>
             {
-                query.Append("&added_after=").Append(Uri.EscapeDataString(StixTimes.Format(after)));
-            }
-
-            if (next is not null)
-            {
-                query.Append("&next=").Append(Uri.EscapeDataString(next));
-            }
-
-            using var request = new HttpRequestMessage(HttpMethod.Get, objectsUrl + query);
-            request.Headers.Accept.ParseAdd(FederationRunner.TaxiiMediaType);
-            Authorise(request, partner);
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-            var body = await Federation.FederationRunner.ReadAsync(response, StixImporter.Limits.MaxBytes, ct);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new InvalidOperationException($"GET {objectsUrl}: HTTP {(int)response.StatusCode}");
-            }
-
-            using var doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = StixImporter.Limits.MaxDepth });
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new InvalidOperationException("the answer is not a TAXII envelope");
-            }
-
-            var more = root.TryGetProperty("more", out var m) && m.ValueKind == JsonValueKind.True;
-            next = root.TryGetProperty("next", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
-            var list = root.TryGetProperty("objects", out var o) && o.ValueKind == JsonValueKind.Array ? o : default;
-            var count = list.ValueKind == JsonValueKind.Array ? list.GetArrayLength() : 0;
-            DateTimeOffset? lastAdded = null;
-            if (count > 0)
-            {
-                var header = response.Headers.TryGetValues("X-TAXII-Date-Added-Last", out var values) ? values.FirstOrDefault() : null;
-                if (header is null || !DateTimeOffset.TryParse(header, System.Globalization.CultureInfo.InvariantCulture,
-                        System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var last))
+                if (page.Objects == 0 || page.LastAddedAt is not { } last)
                 {
-                    throw new InvalidOperationException("the remote sent objects without a valid X-TAXII-Date-Added-Last header; the cursor was not moved");
+                    return;
                 }
 
-                lastAdded = last;
-                objects += count;
+                using var doc = JsonDocument.Parse(page.Body, new JsonDocumentOptions { MaxDepth = StixImporter.Limits.MaxDepth });
+                var list = doc.RootElement.GetProperty("objects");
+                objects += page.Objects;
                 var rows = Rows(list, feedName);
-                var cursor = more ? last.AddTicks(-10) : last;
+                // One microsecond before the page's last date added while more pages follow, as the federation pull does.
+                var cursor = page.More ? last.AddTicks(-10) : last;
                 db.ChangeTracker.Clear();
                 var tracked = await db.Set<FeedSourceEntity>().FirstAsync(s => s.Id == source.Id, ct);
                 tracked.Cursor = cursor;
@@ -108,7 +72,7 @@ public sealed partial class TaxiiFeedCollector(MusubiDbContext db, FeedIntake in
                 if (rows.Count > 0)
                 {
                     // The cursor commits with the accepted file (same DbContext, one SaveChanges).
-                    await intake.AcceptAsync(source.Name, $"taxii-{time.GetUtcNow().UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{pages + 1}.csv", CollectorCsv.Write(rows), ct);
+                    await intake.AcceptAsync(source.Name, $"taxii-{time.GetUtcNow().UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{page.Index + 1}.csv", CollectorCsv.Write(rows), ct);
                     files++;
                     events += rows.Count;
                 }
@@ -118,41 +82,12 @@ public sealed partial class TaxiiFeedCollector(MusubiDbContext db, FeedIntake in
                 }
 
                 db.ChangeTracker.Clear();
-                checkpoint = cursor;
-            }
-
-            if (!more)
-            {
-                break;
-            }
-
-            if (next is null)
-            {
-                checkpoint = lastAdded ?? throw new InvalidOperationException("the remote said more=true but sent neither objects nor next");
-            }
-        }
+            }, ct);
 
         var now = time.GetUtcNow();
         await db.Set<FeedSourceEntity>().Where(s => s.Id == source.Id).ExecuteUpdateAsync(u => u
             .SetProperty(s => s.LastRunAt, now).SetProperty(s => s.LastError, (string?)null).SetProperty(s => s.LastSuccessAt, now), ct);
-        return new TaxiiFeedRun(pages + 1, objects, events, files);
-    }
-
-    private void Authorise(HttpRequestMessage request, PartnerEntity partner)
-    {
-        var secret = partners.SecretOf(partner);
-        switch (partner.Auth)
-        {
-            case PartnerAuth.Basic:
-                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{partner.UserName}:{secret}")));
-                break;
-            case PartnerAuth.Bearer:
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", secret);
-                break;
-            case PartnerAuth.Header:
-                request.Headers.TryAddWithoutValidation("Authorization", secret);
-                break;
-        }
+        return new TaxiiFeedRun(pages, objects, events, files);
     }
 
     [GeneratedRegex(@"(ipv4-addr|ipv6-addr|domain-name|url):value\s*=\s*'((?:[^'\\]|\\.){1,2000})'", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
