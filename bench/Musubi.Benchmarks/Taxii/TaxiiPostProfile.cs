@@ -133,12 +133,7 @@ public static class TaxiiPostProfile
         using (var transaction = db.Database.BeginTransaction())
         {
             StixVersionLocks.LockAsync(db, rows.Select(r => r.StixId), default).GetAwaiter().GetResult();
-            var found = 0;
-            foreach (var chunk in rows.Select(r => r.StixId).Chunk(500))
-            {
-                found += db.StixObjects.AsNoTracking().Where(x => chunk.Contains(x.StixId)).Select(x => new { x.Id, x.StixId, x.VersionKey, x.IsLatest }).Count();
-            }
-
+            var found = StixBulkWriter.ReadVersionsAsync(db, rows.Select(r => r.StixId).ToList(), default).GetAwaiter().GetResult().Count;
             if (found != 0)
             {
                 throw new InvalidOperationException("fresh ids found stored");
