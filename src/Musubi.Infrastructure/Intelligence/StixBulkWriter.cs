@@ -67,7 +67,7 @@ internal static class StixBulkWriter
     /// <summary>
     /// The versions already stored of <paramref name="stixIds"/> (distinct), in the caller's transaction. SQLite: one
     /// prepared point lookup per id on the unique (StixId, VersionKey) index, stepped on the native handle (the pages
-    /// it reads are the ones the insert of a new version touches next); elsewhere a query per 500 ids.
+    /// it reads are the ones the insert of a new version touches next); PostgreSQL: one query with the ids as an array; elsewhere a query per 500 ids.
     /// </summary>
     public static async Task<List<StoredRow>> ReadVersionsAsync(MusubiDbContext db, IReadOnlyList<string> stixIds, CancellationToken ct)
     {
@@ -102,6 +102,22 @@ internal static class StixBulkWriter
                         throw new SqliteException($"Reading the stored versions of {id} failed: {raw.sqlite3_errmsg(handle).utf8_to_string()}", step);
                     }
                 }
+            }
+
+            return found;
+        }
+
+        if (db.Database.IsNpgsql())
+        {
+            // One query for the whole input: the ids as one text[] parameter.
+            await using var command = new NpgsqlCommand(
+                $"SELECT \"{nameof(StixObjectEntity.Id)}\", \"{nameof(StixObjectEntity.StixId)}\", \"{nameof(StixObjectEntity.VersionKey)}\", \"{nameof(StixObjectEntity.IsLatest)}\" FROM stix_objects WHERE \"{nameof(StixObjectEntity.StixId)}\" = ANY($1)",
+                (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
+            command.Parameters.Add(new NpgsqlParameter { Value = stixIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                found.Add(new StoredRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetBoolean(3)));
             }
 
             return found;
