@@ -20,6 +20,12 @@ if (args.Length > 0 && args[0] == "taxii-get")
     return Musubi.Benchmarks.Taxii.TaxiiGetRun.Run(args);
 }
 
+// dotnet run -c Release --project bench/Musubi.Benchmarks -- taxii-post-profile [rounds] [objects]
+if (args.Length > 0 && args[0] == "taxii-post-profile")
+{
+    return Musubi.Benchmarks.Taxii.TaxiiPostProfile.Run(args);
+}
+
 if (args.Length > 0 && args[0] == "feeds-inflight")
 {
     return Musubi.Benchmarks.Feeds.InFlightRun.Run(args);

@@ -108,6 +108,50 @@ public sealed class StixBulkStoreTests(PostgresServer postgres)
 
     [Theory]
     [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task The_stored_versions_of_several_ids_are_found_before_storing(DatabaseProvider provider)
+    {
+        const string a = "indicator--3b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d", b = "indicator--4b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d",
+            c = "indicator--5b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
+        var (host, publisher) = await StartAsync(provider, postgres);
+        await using var _ = host;
+        await Import(host, publisher, Bundle(Indicator("2016-04-06T20:03:49.000Z", "198.51.100.1", a), Indicator("2016-04-06T20:03:49.000Z", "198.51.100.2", b)));
+
+        var result = await Import(host, publisher, Bundle(
+            Indicator("2016-04-06T20:03:49.000Z", "198.51.100.1", a),
+            Indicator("2016-04-06T20:03:50.000Z", "198.51.100.3", b),
+            Indicator("2016-04-06T20:03:49.000Z", "198.51.100.4", c),
+            Indicator("2016-04-06T20:03:48.000Z", "198.51.100.5", b)));
+
+        Assert.Equal([StixImportStatus.Duplicate, StixImportStatus.Stored, StixImportStatus.Stored, StixImportStatus.Stored], result.Successes.Select(s => s.Status));
+        var rows = await host.Run(sp => sp.GetRequiredService<MusubiDbContext>().StixObjects.AsNoTracking()
+            .Select(x => new { x.StixId, x.Modified, x.IsLatest }).ToListAsync());
+        Assert.Equal(5, rows.Count);
+        Assert.Equal(
+            [$"{a}@2016-04-06T20:03:49.000Z", $"{b}@2016-04-06T20:03:50.000Z", $"{c}@2016-04-06T20:03:49.000Z"],
+            rows.Where(r => r.IsLatest).Select(r => $"{r.StixId}@{r.Modified}").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Every_embedded_database_connection_gets_the_larger_page_cache()
+    {
+        var (host, _) = await StartAsync(DatabaseProvider.Sqlite, postgres);
+        await using var _ = host;
+        for (var i = 0; i < 2; i++) // a new connection, then the same one again from the pool
+        {
+            var cache = await host.Run(async sp =>
+            {
+                var db = sp.GetRequiredService<MusubiDbContext>();
+                await db.Database.OpenConnectionAsync();
+                await using var command = db.Database.GetDbConnection().CreateCommand();
+                command.CommandText = "PRAGMA cache_size";
+                return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+            });
+            Assert.Equal(-SqlitePragmas.CacheKibibytes, cache);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task A_failure_midway_through_the_rows_leaves_nothing_written(DatabaseProvider provider)
     {
         var (host, publisher) = await StartAsync(provider, postgres);

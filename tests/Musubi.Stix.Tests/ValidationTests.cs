@@ -33,6 +33,28 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void Validation_keeps_a_parsed_stix_pattern_on_its_object_and_nothing_for_another_language_or_a_bad_pattern()
+    {
+        var good = StixReader.Read(Indicator).Objects;
+        Assert.Null(good[0].ParsedPattern);
+        StixValidator.Validate(good);
+        Assert.Equal(["198.51.100.1"], Musubi.Stix.Patterning.IndicatorValues.Extract(good[0].ParsedPattern!).Select(v => v.Value));
+
+        var snort = JsonNode.Parse(Indicator)!.AsObject();
+        snort["pattern_type"] = "snort";
+        snort["pattern"] = "alert tcp any any -> any 80 (msg:\"x\";)";
+        var other = StixReader.Read(snort.ToJsonString()).Objects;
+        StixValidator.Validate(other);
+        Assert.Null(other[0].ParsedPattern);
+
+        var broken = JsonNode.Parse(Indicator)!.AsObject();
+        broken["pattern"] = "[ipv4-addr:value = ";
+        var bad = StixReader.Read(broken.ToJsonString()).Objects;
+        AssertError(StixValidator.Validate(bad), "pattern-syntax", "$.pattern");
+        Assert.Null(bad[0].ParsedPattern);
+    }
+
+    [Fact]
     public void The_base_indicator_is_valid()
     {
         Assert.DoesNotContain(Validate(Indicator), i => i.Severity == StixSeverity.Error);

@@ -35,6 +35,13 @@ public class TaxiiPostBenchmarks
     {
         folder = Directory.CreateTempSubdirectory("musubi-taxii-bench-").FullName;
         var pg = Environment.GetEnvironmentVariable(PostgresVariable);
+        (factory, client) = StartServer(folder, pg);
+        Console.WriteLine($"// TAXII POST benchmark on {(pg is null ? "SQLite " + folder : "PostgreSQL")}");
+    }
+
+    /// <summary>The server on SQLite in <paramref name="folder"/> (or on PostgreSQL), and a client signed in as the admin.</summary>
+    public static (WebApplicationFactory<Musubi.Server.Ui.Loc> Factory, HttpClient Client) StartServer(string folder, string? pg)
+    {
         // WebApplicationFactory looks for the server's content root beside a solution file; name it (static files, no .slnx walk).
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (root is not null && !Directory.Exists(Path.Combine(root.FullName, "src", "Musubi.Server")))
@@ -44,7 +51,7 @@ public class TaxiiPostBenchmarks
 
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_MUSUBI_SERVER",
             Path.Combine(root?.FullName ?? throw new InvalidOperationException("run from inside the repository"), "src", "Musubi.Server"));
-        factory = new WebApplicationFactory<Musubi.Server.Ui.Loc>().WithWebHostBuilder(b =>
+        var factory = new WebApplicationFactory<Musubi.Server.Ui.Loc>().WithWebHostBuilder(b =>
         {
             b.UseSetting("Musubi:Database:Provider", pg is null ? "sqlite" : "postgres");
             b.UseSetting("Musubi:Database:ConnectionString", pg ?? $"Data Source={Path.Combine(folder, "musubi.db")}");
@@ -53,13 +60,26 @@ public class TaxiiPostBenchmarks
             b.UseSetting("Musubi:Detection:Enabled", "false");
             b.UseSetting("Logging:LogLevel:Default", "Warning");
         });
-        client = factory.CreateClient();
+        var client = factory.CreateClient();
         var signIn = client.PostAsJsonAsync("/api/v1/auth/sign-in", new { userName = "admin", password = "benchmark-root-passphrase" }).GetAwaiter().GetResult();
         signIn.EnsureSuccessStatusCode();
         var token = signIn.Content.ReadFromJsonAsync<JsonElement>().GetAwaiter().GetResult().GetProperty("token").GetString();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         client.DefaultRequestHeaders.Accept.ParseAdd("application/taxii+json;version=2.1");
-        Console.WriteLine($"// TAXII POST benchmark on {(pg is null ? "SQLite " + folder : "PostgreSQL")}");
+        return (factory, client);
+    }
+
+    /// <summary>POSTs <paramref name="envelope"/> to the organisation collection; throws unless 202 with every object a success.</summary>
+    public static async Task PostAsync(HttpClient client, byte[] envelope, int expected)
+    {
+        using var content = new ByteArrayContent(envelope);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/taxii+json;version=2.1");
+        using var response = await client.PostAsync("/taxii2/api/collections/organisation/objects/", content);
+        var status = await response.Content.ReadFromJsonAsync<JsonElement>();
+        if ((int)response.StatusCode != 202 || status.GetProperty("success_count").GetInt32() != expected)
+        {
+            throw new InvalidOperationException($"POST answered {(int)response.StatusCode}: {status}");
+        }
     }
 
     [IterationSetup]
@@ -112,15 +132,7 @@ public class TaxiiPostBenchmarks
     [Benchmark(OperationsPerInvoke = Objects, Description = "TAXII POST of 10,000 objects, stored, per object")]
     public async Task<int> Post()
     {
-        using var content = new ByteArrayContent(envelope);
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/taxii+json;version=2.1");
-        using var response = await client.PostAsync("/taxii2/api/collections/organisation/objects/", content);
-        var status = await response.Content.ReadFromJsonAsync<JsonElement>();
-        if ((int)response.StatusCode != 202 || status.GetProperty("success_count").GetInt32() != Objects)
-        {
-            throw new InvalidOperationException($"POST answered {(int)response.StatusCode}: {status}");
-        }
-
+        await PostAsync(client, envelope, Objects);
         return Objects;
     }
 }

@@ -61,6 +61,78 @@ internal static class StixBulkWriter
         throw new NotSupportedException($"No STIX bulk writer for {db.Database.ProviderName}.");
     }
 
+    /// <summary>A stored version of an id: its row, version key and latest flag.</summary>
+    internal readonly record struct StoredRow(long Id, string StixId, string VersionKey, bool IsLatest);
+
+    /// <summary>
+    /// The versions already stored of <paramref name="stixIds"/> (distinct), in the caller's transaction. SQLite: one
+    /// prepared point lookup per id on the unique (StixId, VersionKey) index, stepped on the native handle (the pages
+    /// it reads are the ones the insert of a new version touches next); PostgreSQL: one query with the ids as an array; elsewhere a query per 500 ids.
+    /// </summary>
+    public static async Task<List<StoredRow>> ReadVersionsAsync(MusubiDbContext db, IReadOnlyList<string> stixIds, CancellationToken ct)
+    {
+        var found = new List<StoredRow>();
+        if (stixIds.Count == 0)
+        {
+            return found;
+        }
+
+        if (!db.Database.IsNpgsql() && db.Database.GetDbConnection() is SqliteConnection { Handle: { } handle }
+            && db.Database.CurrentTransaction is not null)
+        {
+            Check(handle, raw.sqlite3_prepare_v2(handle,
+                $"SELECT \"{nameof(StixObjectEntity.Id)}\", \"{nameof(StixObjectEntity.VersionKey)}\", \"{nameof(StixObjectEntity.IsLatest)}\" FROM stix_objects WHERE \"{nameof(StixObjectEntity.StixId)}\" = ?1",
+                out var select));
+            using (select)
+            {
+                foreach (var id in stixIds)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    Text(handle, select, 1, id);
+                    int step;
+                    while ((step = raw.sqlite3_step(select)) == raw.SQLITE_ROW)
+                    {
+                        found.Add(new StoredRow(raw.sqlite3_column_int64(select, 0), id, raw.sqlite3_column_text(select, 1).utf8_to_string(),
+                            raw.sqlite3_column_int(select, 2) != 0));
+                    }
+
+                    raw.sqlite3_reset(select);
+                    if (step != raw.SQLITE_DONE)
+                    {
+                        throw new SqliteException($"Reading the stored versions of {id} failed: {raw.sqlite3_errmsg(handle).utf8_to_string()}", step);
+                    }
+                }
+            }
+
+            return found;
+        }
+
+        if (db.Database.IsNpgsql())
+        {
+            // One query for the whole input: the ids as one text[] parameter.
+            await using var command = new NpgsqlCommand(
+                $"SELECT \"{nameof(StixObjectEntity.Id)}\", \"{nameof(StixObjectEntity.StixId)}\", \"{nameof(StixObjectEntity.VersionKey)}\", \"{nameof(StixObjectEntity.IsLatest)}\" FROM stix_objects WHERE \"{nameof(StixObjectEntity.StixId)}\" = ANY($1)",
+                (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
+            command.Parameters.Add(new NpgsqlParameter { Value = stixIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                found.Add(new StoredRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetBoolean(3)));
+            }
+
+            return found;
+        }
+
+        foreach (var chunk in stixIds.Chunk(500))
+        {
+            var rows = await db.StixObjects.AsNoTracking().Where(x => chunk.Contains(x.StixId))
+                .Select(x => new { x.Id, x.StixId, x.VersionKey, x.IsLatest }).ToListAsync(ct);
+            found.AddRange(rows.Select(r => new StoredRow(r.Id, r.StixId, r.VersionKey, r.IsLatest)));
+        }
+
+        return found;
+    }
+
     private static async Task InsertPostgresAsync(NpgsqlConnection connection, IReadOnlyList<StixObjectEntity> rows, CancellationToken ct)
     {
         // Ids from the identity sequence, ascending, so that rows added together keep the envelope's order in

@@ -153,19 +153,14 @@ public sealed class StixImporter(MusubiDbContext db, AuditTrail audit, TimeProvi
         var now = StixTimes.ToMicroseconds(time.GetUtcNow());
         var existing = new Dictionary<string, List<StoredVersion>>(StringComparer.Ordinal);
         var ids = objects.Select(o => o.Id!).Distinct(StringComparer.Ordinal).ToList();
-        foreach (var chunk in ids.Chunk(500))
+        foreach (var row in await StixBulkWriter.ReadVersionsAsync(db, ids, ct))
         {
-            var rows = await db.StixObjects.AsNoTracking().Where(x => chunk.Contains(x.StixId))
-                .Select(x => new { x.Id, x.StixId, x.VersionKey, x.IsLatest }).ToListAsync(ct);
-            foreach (var row in rows)
+            if (!existing.TryGetValue(row.StixId, out var list))
             {
-                if (!existing.TryGetValue(row.StixId, out var list))
-                {
-                    existing[row.StixId] = list = [];
-                }
-
-                list.Add(new StoredVersion(row.Id, row.VersionKey, row.IsLatest, null));
+                existing[row.StixId] = list = [];
             }
+
+            list.Add(new StoredVersion(row.Id, row.VersionKey, row.IsLatest, null));
         }
 
         var added = new List<StixObjectEntity>(objects.Count);

@@ -37,9 +37,10 @@ internal static class StixRows
             entity.Terms.Add(new StixTermEntity { Kind = StixTermKind.Label, Value = Cut(label) });
         }
 
-        if (o.Pattern is not null && o.PatternType == "stix" && StixPattern.TryParse(o.Pattern, out var pattern, out _))
+        if (o.Pattern is not null && o.PatternType == "stix"
+            && (o.ParsedPattern ?? (StixPattern.TryParse(o.Pattern, out var parsed, out _) ? parsed : null)) is { } pattern)
         {
-            foreach (var v in IndicatorValues.Extract(pattern!))
+            foreach (var v in IndicatorValues.Extract(pattern))
             {
                 entity.Terms.Add(new StixTermEntity { Kind = StixTermKind.IndicatorValue, Value = Cut(v.Value), Path = v.Path.Length > 500 ? v.Path[..500] : v.Path });
             }

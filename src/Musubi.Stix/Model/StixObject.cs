@@ -43,6 +43,9 @@ public sealed class StixObject
     public string? Name { get; private set; }
     public string? Pattern { get; private set; }
     public string? PatternType { get; private set; }
+
+    /// <summary>The <see cref="Pattern"/> as parsed by <c>StixValidator</c> (a <c>stix</c> pattern that parsed), else null.</summary>
+    public Patterning.StixPattern? ParsedPattern { get; internal set; }
     public StixTimestamp? ValidFrom { get; private set; }
     public StixTimestamp? ValidUntil { get; private set; }
     public int? Confidence { get; private set; }

@@ -252,7 +252,8 @@ internal static class TypeRules
         {
             try
             {
-                StixPattern.Parse(pattern.GetString()!);
+                // Kept on the object, so the store's index terms do not parse the same pattern again.
+                ctx.Object.ParsedPattern = StixPattern.Parse(pattern.GetString()!);
             }
             catch (PatternSyntaxException e)
             {
