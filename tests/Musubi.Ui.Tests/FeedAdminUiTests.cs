@@ -165,6 +165,56 @@ public sealed class FeedAdminUiTests(UiApp app) : IClassFixture<UiApp>
     }
 
     [Fact]
+    public async Task Settings_save_the_de_duplication_key_and_import_a_prefix_table_refusing_a_bad_line()
+    {
+        var admin = await app.CreateUserAsync("feed.cfg." + Guid.NewGuid().ToString("N")[..6], Role.PlatformAdmin, Password);
+        var page = await app.NewPageAsync();
+        await UiApp.RunAsync(page, async () =>
+        {
+            await UiApp.SignInAsync(page, admin.UserName, Password);
+            await page.GotoAsync("/feeds/settings");
+
+            // No key field at all: refused with the service's reason.
+            foreach (var box in await page.Locator("input.dedup-field").AllAsync())
+            {
+                await box.UncheckAsync();
+            }
+
+            await page.ClickAsync("#save-dedup");
+            await Expect(page.Locator(".field-error[data-field='dedupKey']")).ToContainTextAsync("at least one field");
+
+            foreach (var box in await page.Locator("input.dedup-field").AllAsync())
+            {
+                await box.UncheckAsync();
+            }
+
+            await page.CheckAsync("input.dedup-field[data-field='SourceAddress']");
+            await page.CheckAsync("input.dedup-field[data-field='Type']");
+            await page.FillAsync("#dedup-window", "3600");
+            await page.ClickAsync("#save-dedup");
+            await Expect(page.Locator("#notice")).ToContainTextAsync("The de-duplication settings were saved.");
+            await Expect(page.Locator("input.dedup-field[data-field='Type']")).ToBeCheckedAsync();
+            await Expect(page.Locator("input.dedup-field[data-field='FeedName']")).Not.ToBeCheckedAsync();
+
+            // One bad line refuses the whole file, naming the file and the line.
+            await page.SelectOptionAsync("#prefix-kind", "pyasn");
+            await page.SetInputFilesAsync("#prefix-file", new FilePayload { Name = "ipasn.dat", MimeType = "text/plain", Buffer = Encoding.UTF8.GetBytes("192.0.2.0/24\t64500\n198.51.100.0/24 sixty\n") });
+            await page.ClickAsync("#import-prefixes");
+            await Expect(page.Locator(".field-error[data-field='file']")).ToContainTextAsync("ipasn.dat:2:");
+
+            await page.SetInputFilesAsync("#prefix-file", new FilePayload { Name = "ipasn.dat", MimeType = "text/plain", Buffer = Encoding.UTF8.GetBytes("192.0.2.0/24\t64500\n198.51.100.0/24\t64501\n") });
+            await page.ClickAsync("#import-prefixes");
+            await Expect(page.Locator("#notice")).ToContainTextAsync("The prefix table was imported.");
+            await Expect(page.Locator("#prefix-table-list tr[data-kind='pyasn'] .prefixes")).ToHaveTextAsync("2");
+        });
+
+        await using var scope = app.Server.Services.CreateAsyncScope();
+        var settings = await scope.ServiceProvider.GetRequiredService<FeedConfigService>().GetSettingsAsync(Actor.System, CancellationToken.None);
+        Assert.Equal(["SourceAddress", "Type"], settings.DedupKey);
+        Assert.Equal(3600, settings.DedupWindowSeconds);
+    }
+
+    [Fact]
     public async Task Held_reports_are_released_and_marked_sent_from_their_page()
     {
         var admin = await app.CreateUserAsync("feed.ops." + Guid.NewGuid().ToString("N")[..6], Role.PlatformAdmin, Password);
