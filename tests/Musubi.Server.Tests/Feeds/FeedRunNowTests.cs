@@ -42,9 +42,11 @@ public sealed class FeedRunNowTests(PostgresServer postgres)
             var audit = await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit?action=feed-source.run", ct);
             Assert.Equal(2, audit.GetProperty("total").GetInt32());
 
-            // A folder that is gone: the run answers with the collector's error, recorded on the source.
-            Directory.Delete(folder, recursive: true);
-            var failed = await MusubiServer.ReadAsync<FeedRunResult>(await admin.PostAsync($"/api/v1/feeds/sources/{source.Id}/run", null, ct));
+            // A folder that does not exist: the run answers with the collector's error, recorded on the source. (A source
+            // of its own: a late scheduler tick still moving the file above could create the tested folder again.)
+            var gone = await MusubiServer.ReadAsync<FeedSourceDto>(await admin.PostAsJsonAsync("/api/v1/feeds/sources",
+                new FeedSourceInput("gone-run", "spamhaus-drop", "folder", Path.Combine(folder + "-gone", "in"), 86400, true), Principals.Json, ct));
+            var failed = await MusubiServer.ReadAsync<FeedRunResult>(await admin.PostAsync($"/api/v1/feeds/sources/{gone.Id}/run", null, ct));
             Assert.Contains("does not exist", failed.Error);
             Assert.Contains("does not exist", failed.Source.LastError);
 
