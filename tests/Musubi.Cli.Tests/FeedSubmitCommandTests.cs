@@ -41,6 +41,34 @@ public sealed class FeedSubmitCommandTests(PostgresServer postgres)
         Assert.Equal(1, (await CliRunner.RunAsync(["feed", "submit", Path.Combine(db.Folder, "missing.csv"), "--source", "drop-list", .. db.CliArguments])).ExitCode);
     }
 
+    [Theory]
+    [MemberData(nameof(Databases))]
+    public async Task Run_collects_a_drop_folder_now_and_refuses_an_upload_source(DatabaseProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider, postgres);
+        var folder = Path.Combine(db.Folder, "drop-in");
+        Directory.CreateDirectory(folder);
+        await db.Run(sp => sp.GetRequiredService<FeedConfigService>().CreateSourceAsync(db.Actor, new FeedSourceInput("drop-dir", "spamhaus-drop", "folder", folder, 86400, true), CancellationToken.None));
+        await db.Run(sp => sp.GetRequiredService<FeedConfigService>().CreateSourceAsync(db.Actor, new FeedSourceInput("uploads", "spamhaus-drop", "upload", null, null, true), CancellationToken.None));
+        await File.WriteAllTextAsync(Path.Combine(folder, "drop.txt"), "; Spamhaus DROP List\n192.0.2.0/24 ; SBL000001\n");
+
+        var run = await CliRunner.RunAsync(["feed", "run", "--source", "drop-dir", .. db.CliArguments]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("Ran feed source 'drop-dir' (folder): 1 files accepted", run.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(folder, "processed", "drop.txt")));
+        var stored = await db.Db(d => d.Set<FeedFileEntity>().SingleAsync());
+        Assert.Equal(("drop.txt", FeedFileStates.Queued), (stored.FileName, stored.State));
+
+        var upload = await CliRunner.RunAsync(["feed", "run", "--source", "uploads", .. db.CliArguments]);
+        Assert.Equal(1, upload.ExitCode);
+        Assert.Contains("upload source", upload.Error, StringComparison.Ordinal);
+        var unknown = await CliRunner.RunAsync(["feed", "run", "--source", "nope", .. db.CliArguments]);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("feed source 'nope' was not found", unknown.Error, StringComparison.Ordinal);
+        Assert.Equal(2, (await CliRunner.RunAsync(["feed", "run"])).ExitCode);
+    }
+
     [Fact]
     public async Task A_bad_command_line_exits_2_and_a_bad_prefix_table_names_its_line()
     {

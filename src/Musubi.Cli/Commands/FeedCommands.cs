@@ -28,6 +28,7 @@ internal static class FeedCommands
         command.Subcommands.Add(types);
         command.Subcommands.Add(FeedSubmitCommand.Submit(env, global));
         command.Subcommands.Add(FeedSubmitCommand.PrefixTable(env, global));
+        command.Subcommands.Add(FeedSubmitCommand.Run(env, global));
         return command;
     }
 }

@@ -65,6 +65,74 @@ internal static class FeedSubmitCommand
         return command;
     }
 
+    /// <summary>
+    /// `musubi feed run --source NAME [--server URL --token T]`: "run now" for a scheduled source (folder, http,
+    /// detections, taxii, darknet), through the scheduler's collector. Exit 0 when the collection ran, 1 when it failed
+    /// or the source cannot run (upload source, disabled, unknown), 2 malformed command line.
+    /// </summary>
+    public static Command Run(CliEnvironment env, GlobalOptions global)
+    {
+        var source = new Option<string>("--source") { Description = "The feed source to collect now", HelpName = "NAME", Required = true };
+        var server = new Option<string?>("--server") { Description = "Ask this Musubi server to run it instead of running it here", HelpName = "URL" };
+        var token = new Option<string?>("--token") { Description = "An API token (msb_…) with constituency:write, with --server (default: MUSUBI_TOKEN)", HelpName = "T" };
+        var command = new Command("run", "Run a scheduled feed source now (folder, http, detections, taxii, darknet): one collection through the scheduler's collector")
+        {
+            source, server, token,
+        };
+        command.SetAction((parse, ct) => CliRun.RunAsync(env, "feed run", async () =>
+        {
+            var name = parse.GetValue(source)!;
+            var baseUri = ServerUri(parse.GetValue(server));
+            var secret = parse.GetValue(token) ?? env.Variables.GetValueOrDefault("MUSUBI_TOKEN");
+            if (baseUri is not null && string.IsNullOrWhiteSpace(secret))
+            {
+                throw new UsageException("--server needs --token (or MUSUBI_TOKEN): an API token with constituency:write");
+            }
+
+            if (baseUri is null && parse.GetValue(token) is not null)
+            {
+                throw new UsageException("--token is only used with --server");
+            }
+
+            FeedRunResult result;
+            if (baseUri is not null)
+            {
+                using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromMinutes(10) };
+                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+                var list = await http.GetAsync("/api/v1/feeds/sources", ct);
+                if (!list.IsSuccessStatusCode)
+                {
+                    throw new CliFailureException($"the server answered {(int)list.StatusCode} to GET /api/v1/feeds/sources");
+                }
+
+                var sources = JsonSerializer.Deserialize<FeedSourceDto[]>(await list.Content.ReadAsStringAsync(ct), MusubiJson.Options)!;
+                var id = sources.FirstOrDefault(s => s.Name == name)?.Id ?? throw new CliFailureException($"feed source '{name}' was not found");
+                var json = await PostAsync(baseUri, secret!, $"/api/v1/feeds/sources/{id}/run", HttpMethod.Post, [], ct);
+                result = JsonSerializer.Deserialize<FeedRunResult>(json!, MusubiJson.Options)!;
+            }
+            else
+            {
+                await using var session = await CliSession.OpenAsync(env, global, parse, ct);
+                env.Output.WriteLine($"Database: {session.Database}");
+                result = await session.RunAsync(async sp =>
+                {
+                    var found = (await sp.GetRequiredService<FeedConfigService>().ListSourcesAsync(session.Actor, ct)).FirstOrDefault(s => s.Name == name)
+                        ?? throw new CliFailureException($"feed source '{name}' was not found");
+                    return await sp.GetRequiredService<FeedCollectors>().RunNowAsync(session.Actor, found.Id, ct);
+                });
+            }
+
+            if (result.Error is { } error)
+            {
+                throw new CliFailureException($"feed source '{name}': the collection failed: {error}");
+            }
+
+            env.Output.WriteLine($"Ran feed source '{name}' ({result.Source.Collector}): {result.Files} files accepted");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
     public static Command PrefixTable(CliEnvironment env, GlobalOptions global)
     {
         var file = new Argument<string>("FILE") { Description = "pyasn ipasn.dat, or an RIR delegated-stats file" };

@@ -5,9 +5,14 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Musubi.Core;
+using Musubi.Core.Identity;
 using Musubi.Infrastructure.Data;
 
 namespace Musubi.Infrastructure.Feeds;
+
+/// <param name="Files">Files the run accepted (0: nothing new).</param>
+/// <param name="Error">Why the collection failed, if it did (also the source's last error).</param>
+public sealed record FeedRunResult(FeedSourceDto Source, int Files, string? Error);
 
 /// <summary>
 /// The collectors that poll: a drop folder (each file accepted, then moved to <c>processed/</c>, or to <c>failed/</c>
@@ -37,21 +42,7 @@ public sealed class FeedCollectors(MusubiDbContext db, FeedIntake intake, FeedOp
 
             try
             {
-                switch (source.Collector)
-                {
-                    case "folder" or "darknet":
-                        await CollectFolderAsync(source, ct);
-                        break;
-                    case "http":
-                        await CollectUrlAsync(source, ct);
-                        break;
-                    case "detections":
-                        await services.GetRequiredService<Collectors.DetectionsFeedCollector>().CollectAsync(source, ct);
-                        break;
-                    case "taxii":
-                        await services.GetRequiredService<Collectors.TaxiiFeedCollector>().CollectAsync(source, ct);
-                        break;
-                }
+                await CollectAsync(source, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -59,6 +50,76 @@ public sealed class FeedCollectors(MusubiDbContext db, FeedIntake intake, FeedOp
                 await StatusAsync(source.Id, e.Message, ct);
             }
         }
+    }
+
+    /// <summary>One collection of <paramref name="source"/>, whatever its collector: the scheduler's and "run now"'s one path.</summary>
+    private async Task CollectAsync(FeedSourceEntity source, CancellationToken ct)
+    {
+        switch (source.Collector)
+        {
+            case "folder" or "darknet":
+                await CollectFolderAsync(source, ct);
+                break;
+            case "http":
+                await CollectUrlAsync(source, ct);
+                break;
+            case "detections":
+                await services.GetRequiredService<Collectors.DetectionsFeedCollector>().CollectAsync(source, ct);
+                break;
+            case "taxii":
+                await services.GetRequiredService<Collectors.TaxiiFeedCollector>().CollectAsync(source, ct);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// "Run now": one collection of a scheduled source (folder, http, detections, taxii, darknet) at once, through
+    /// the same <see cref="CollectAsync"/> the scheduler calls, whatever its interval. Audited
+    /// (<c>feed-source.run</c>). An upload source has nothing to collect (409), nor has a disabled one (409). A failed
+    /// collection is recorded on the source as the scheduler records it, and returned as <see cref="FeedRunResult.Error"/>.
+    /// </summary>
+    public async Task<FeedRunResult> RunNowAsync(Actor actor, Guid id, CancellationToken ct)
+    {
+        await services.GetRequiredService<FeedConfigService>().RequireAsync(actor, ct);
+        var source = await db.Set<FeedSourceEntity>().AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, ct)
+            ?? throw new NotFoundException("feed source", id.ToString());
+        if (source.Collector == "upload")
+        {
+            throw new ConflictException($"feed source '{source.Name}' is an upload source: it has nothing to collect (upload a file to it)");
+        }
+
+        if (!source.Enabled)
+        {
+            throw new ConflictException($"feed source '{source.Name}' is disabled");
+        }
+
+        var audit = services.GetRequiredService<Audit.AuditTrail>();
+        audit.Record(actor, "feed-source.run", "feed-source", source.Id.ToString(), null, null, new { source.Name, source.Collector });
+        await db.SaveChangesAsync(ct);
+        var before = await db.Set<FeedFileEntity>().CountAsync(f => f.SourceId == id, ct);
+        var started = time.GetUtcNow();
+        string? error = null;
+        try
+        {
+            await CollectAsync(source, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "feed source {Source}: collection (run now) failed", source.Name);
+            await StatusAsync(source.Id, e.Message, ct);
+            error = e.Message;
+        }
+
+        db.ChangeTracker.Clear();
+        var after = await db.Set<FeedSourceEntity>().AsNoTracking().FirstAsync(s => s.Id == id, ct);
+        var files = await db.Set<FeedFileEntity>().CountAsync(f => f.SourceId == id, ct) - before;
+        // Collectors record some failures on the source without throwing (a missing folder, an HTTP error status).
+        if (error is null && after.LastError is { } recorded && after.LastRunAt >= started)
+        {
+            error = recorded;
+        }
+
+        return new FeedRunResult(FeedConfigService.ToDto(after), files, error);
     }
 
     /// <summary>

@@ -56,6 +56,20 @@ public sealed class FeedConfigService(MusubiDbContext db, AuditTrail audit, Time
             "infected-host notification is managed by platform administrators and the national SOC");
     }
 
+    /// <summary>Whether <paramref name="actor"/> may manage feeds (the pages' and the menu's question; the services check again).</summary>
+    public async Task<bool> MayManageAsync(Actor actor, CancellationToken ct)
+    {
+        try
+        {
+            await RequireAsync(actor, ct);
+            return true;
+        }
+        catch (ForbiddenException)
+        {
+            return false;
+        }
+    }
+
     // ---- sources
 
     public async Task<IReadOnlyList<FeedSourceDto>> ListSourcesAsync(Actor actor, CancellationToken ct)

@@ -80,6 +80,19 @@ public sealed class FeedIntake(MusubiDbContext db, AuditTrail audit, IWorkQueue 
         return ToDto(file, source ?? "");
     }
 
+    /// <summary>A source's newest files (not their bytes), for its page.</summary>
+    public async Task<IReadOnlyList<FeedFileDto>> ListAsync(Actor actor, Guid sourceId, int limit, CancellationToken ct)
+    {
+        await new FeedConfigService(db, audit, time).RequireAsync(actor, ct);
+        var source = await db.Set<FeedSourceEntity>().AsNoTracking().Where(s => s.Id == sourceId).Select(s => s.Name).FirstOrDefaultAsync(ct)
+            ?? throw new NotFoundException("feed source", sourceId.ToString());
+        var files = await db.Set<FeedFileEntity>().AsNoTracking().Where(f => f.SourceId == sourceId).OrderByDescending(f => f.ReceivedAt)
+            .Take(Math.Clamp(limit, 1, 500))
+            .Select(f => new FeedFileDto(f.Id, source, f.FileName, f.Sha256, f.Length, f.ReceivedAt, f.State, f.Accepted, f.Rejected, f.Duplicates, f.Routed, f.Errors))
+            .ToListAsync(ct);
+        return files;
+    }
+
     private static OutgoingMessage Message(Guid id) => new(Encoding.UTF8.GetBytes(id.ToString()), "feed-file-" + id);
 
     internal static FeedFileDto ToDto(FeedFileEntity f, string source) =>

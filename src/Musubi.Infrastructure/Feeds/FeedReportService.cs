@@ -223,6 +223,17 @@ public sealed class FeedReportService(MusubiDbContext db, IServiceProvider servi
             r.CreatedAt, r.State, r.Attempts, r.SentAt, r.LastError))];
     }
 
+    /// <summary>One report (without its rows), for its page.</summary>
+    public async Task<FeedReportDto> GetAsync(Actor actor, Guid id, CancellationToken ct)
+    {
+        await new FeedConfigService(db, audit, time).RequireAsync(actor, ct);
+        var r = await db.Set<FeedReportEntity>().AsNoTracking().Where(x => x.Id == id)
+            .Select(r => new { r.Id, r.Ticket, r.RecipientId, r.From, r.To, r.RowCount, r.CreatedAt, r.State, r.Attempts, r.SentAt, r.LastError })
+            .FirstOrDefaultAsync(ct) ?? throw new NotFoundException("feed report", id.ToString());
+        var name = await db.Set<FeedRecipientEntity>().AsNoTracking().Where(x => x.Id == r.RecipientId).Select(x => x.Name).FirstOrDefaultAsync(ct);
+        return new FeedReportDto(r.Id, r.Ticket, r.RecipientId, name ?? "", r.From, r.To, r.RowCount, r.CreatedAt, r.State, r.Attempts, r.SentAt, r.LastError);
+    }
+
     /// <summary>The rows of one report (for the operator deciding about a held report, and for the CSV).</summary>
     public async Task<IReadOnlyList<FeedReportRow>> RowsAsync(Actor actor, Guid id, CancellationToken ct)
     {

@@ -28,6 +28,9 @@ public static class FeedsApi
             await svc.DeleteSourceAsync(http.RequireActor(), id, ct);
             return TypedResults.NoContent();
         }).WithSummary("Remove a feed source.");
+        feeds.MapPost("/sources/{id:guid}/run", async (HttpContext http, FeedCollectors collectors, Guid id, CancellationToken ct) =>
+            TypedResults.Ok(await collectors.RunNowAsync(http.RequireActor(), id, ct)))
+            .WithSummary("Run now: one collection of a scheduled source (folder, http, detections, taxii, darknet) at once, through the scheduler's collector; 409 for an upload or disabled source.");
 
         feeds.MapGet("/recipients", async (HttpContext http, FeedConfigService svc, CancellationToken ct) =>
             TypedResults.Ok(await svc.ListRecipientsAsync(http.RequireActor(), ct))).WithSummary("Report recipients.");

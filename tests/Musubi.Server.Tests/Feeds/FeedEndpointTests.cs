@@ -54,6 +54,16 @@ public sealed class FeedEndpointTests(Principals p) : IClassFixture<Principals>
     }
 
     [Fact]
+    public async Task Run_now_is_for_platform_admins_only()
+    {
+        var folder = Directory.CreateTempSubdirectory("musubi-run-auth-").FullName;
+        var source = await AdminPost<FeedSourceDto>("/api/v1/feeds/sources", new FeedSourceInput(Unique("drop"), "spamhaus-drop", "folder", folder, 3600, true));
+        await Check(() => Req(HttpMethod.Post, $"/api/v1/feeds/sources/{source.Id}/run"), 200, Admin);
+        await Check(() => Req(HttpMethod.Post, $"/api/v1/feeds/sources/{Guid.NewGuid()}/run"), 404, Admin);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public async Task Recipients_rules_and_settings_are_managed_by_platform_admins_only()
     {
         await Check(() => Req(HttpMethod.Get, "/api/v1/feeds/recipients"), 200, Admin);
