@@ -15,6 +15,11 @@ public sealed class FeedOptions
     public TimeSpan TickInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Whether the worker ticks once as soon as it starts (the default) or only after the first <see cref="TickInterval"/>.
+    /// </summary>
+    public bool TickAtStart { get; set; } = true;
+
+    /// <summary>
     /// A report still marked "sending" this long after its send began is held for an operator: the process that
     /// sent it stopped (crash, kill) before recording the outcome, so it may or may not have gone out.
     /// </summary>

@@ -64,6 +64,11 @@ public sealed class FeedWorker(FeedPipelineRunner runner, FeedOptions options, I
     private async Task TickAsync(CancellationToken ct)
     {
         using var timer = new PeriodicTimer(options.TickInterval);
+        if (!options.TickAtStart && !await timer.WaitForNextTickAsync(ct))
+        {
+            return;
+        }
+
         do
         {
             try

@@ -17,10 +17,14 @@ public sealed class FeedRunNowTests(PostgresServer postgres)
     public async Task Run_now_collects_a_drop_folder_at_once_and_refuses_sources_with_nothing_to_collect(DatabaseProvider provider)
     {
         var ct = TestContext.Current.CancellationToken;
-        // A long tick: the scheduler does not get to the folder first (the run itself is what is tested).
-        await using var server = await MusubiServer.StartAsync(provider, postgres, new Dictionary<string, string> { ["Musubi:Feeds:TickInterval"] = "01:00:00" });
+        // No tick at start and the next one an hour away: the scheduler never gets to the folder, so the run itself is
+        // what collects it.
+        await using var server = await MusubiServer.StartAsync(provider, postgres, new Dictionary<string, string>
+        {
+            ["Musubi:Feeds:TickInterval"] = "01:00:00",
+            ["Musubi:Feeds:TickAtStart"] = "false",
+        });
         using var admin = await server.SignInAsync("admin", MusubiServer.AdminPassword);
-        await FirstTickDoneAsync(admin, ct);
         var folder = Directory.CreateTempSubdirectory("musubi-run-now-").FullName;
         try
         {
@@ -42,8 +46,7 @@ public sealed class FeedRunNowTests(PostgresServer postgres)
             var audit = await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit?action=feed-source.run", ct);
             Assert.Equal(2, audit.GetProperty("total").GetInt32());
 
-            // A folder that does not exist: the run answers with the collector's error, recorded on the source. (A source
-            // of its own: a late scheduler tick still moving the file above could create the tested folder again.)
+            // A folder that does not exist: the run answers with the collector's error, recorded on the source.
             var gone = await MusubiServer.ReadAsync<FeedSourceDto>(await admin.PostAsJsonAsync("/api/v1/feeds/sources",
                 new FeedSourceInput("gone-run", "spamhaus-drop", "folder", Path.Combine(folder + "-gone", "in"), 86400, true), Principals.Json, ct));
             var failed = await MusubiServer.ReadAsync<FeedRunResult>(await admin.PostAsync($"/api/v1/feeds/sources/{gone.Id}/run", null, ct));
@@ -69,28 +72,6 @@ public sealed class FeedRunNowTests(PostgresServer postgres)
             {
                 Directory.Delete(folder, recursive: true);
             }
-        }
-    }
-
-    /// <summary>
-    /// The worker ticks once at start, then every hour (TickInterval). That first tick either read the sources before
-    /// the sentinel existed (then it cannot see the tested source either), or it saw the sentinel and records its
-    /// missing folder: wait for that (up to 30 s), so the scheduler cannot collect the tested folder before "run now".
-    /// </summary>
-    private static async Task FirstTickDoneAsync(HttpClient admin, CancellationToken ct)
-    {
-        var missing = Path.Combine(Path.GetTempPath(), $"musubi-no-such-folder-{Guid.NewGuid():N}");
-        await MusubiServer.ReadAsync<FeedSourceDto>(await admin.PostAsJsonAsync("/api/v1/feeds/sources",
-            new FeedSourceInput("sentinel", "spamhaus-drop", "folder", missing, 86400, true), Principals.Json, ct));
-        for (var i = 0; i < 300; i++)
-        {
-            var sources = await MusubiServer.ReadAsync<FeedSourceDto[]>(await admin.GetAsync("/api/v1/feeds/sources", ct));
-            if (sources.Single(s => s.Name == "sentinel").LastError is not null)
-            {
-                return;
-            }
-
-            await Task.Delay(100, ct);
         }
     }
 }
