@@ -73,6 +73,83 @@ public sealed class PrefilterTests
         Assert.Equal(SigmaTestKit.Run(unfiltered, events).Select(m => m.EventIndex), SigmaTestKit.Run(engine, events).Select(m => m.EventIndex));
     }
 
+    /// <summary>Values of CommandLine (null: the JSON null; absent: the event has no CommandLine).</summary>
+    private static readonly string?[] CheckedValues =
+    [
+        "abcdefgh", "xxABCDEFGHxx", "abcdxxxxefgh", "abcdefg", "bcdefgh", "xabcdefgxh", "efghabcd", "\u00e9\u00e9abcdefgh\u00e9",
+        "AbcDefgh", "xAbcDefghx", "p\u0430yload", "P\u0410YLOAD", "payload", "\u017fystem32", "SYSTEM32", "", null,
+        "C:\\Windows\\x.exe", "C:\\a\\..\\Windows\\x", "run.exe\\..\\x", "powershell -EncodedCommand abc", "ABCDEFGH HIJKLMN", "powershell -encodedcommand x",
+    ];
+
+    private static string[] CheckedEvents(string field = "CommandLine") =>
+    [
+        .. CheckedValues.Select(v => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string?> { [field] = v, ["Image"] = v })),
+        """{"Other":"abcdefgh"}""",
+        """{"CommandLine":["x","abcdefgh"]}""",
+    ];
+
+    [Theory]
+    [InlineData("selection:\n    CommandLine|contains: 'abcdefgh'", "selection")]
+    [InlineData("selection:\n    CommandLine|startswith: 'abcdefgh'", "selection")]
+    [InlineData("selection:\n    CommandLine|endswith: 'abcdefgh'", "selection")]
+    [InlineData("selection:\n    CommandLine: 'abcdefgh'", "selection")]
+    [InlineData("selection:\n    CommandLine: '*bcd?fgh'", "selection")]
+    [InlineData("selection:\n    CommandLine|contains|cased: 'AbcDefgh'", "selection")]
+    [InlineData("selection:\n    CommandLine|contains: 'p\u0430yload'", "selection")]
+    [InlineData("selection:\n    CommandLine|contains: 'system32'", "selection")]
+    [InlineData("selection:\n    CommandLine|re|i: 'system32'", "selection")]
+    [InlineData("selection:\n    CommandLine|re: '(?i)\\\\\\.\\.\\\\windows'", "selection")]
+    [InlineData("selection:\n    CommandLine|contains|all:\n        - 'abcdefgh'\n        - 'hijklmn'", "selection")]
+    [InlineData("selection:\n    CommandLine|re: 'a[b]cdefgh'", "selection")]
+    [InlineData("selection:\n    CommandLine|re|i: 'powershell.*-encodedcommand'", "selection")]
+    [InlineData("selection:\n    CommandLine|re: 'powershell.*-encodedcommand'", "selection")]
+    [InlineData("selection:\n    CommandLine|contains: 'abcdefgh'\nfilter:\n    CommandLine: ''", "selection and not filter")]
+    [InlineData("selection_1:\n    Image|contains: '\\Windows\\'\n    CommandLine|contains:\n        - '\\..\\Windows\\'\n        - '\\..\\..\\'\nselection_2:\n    CommandLine|contains: '.exe\\..\\'", "1 of selection_*")]
+    [InlineData("a:\n    CommandLine|contains: 'abcdefgh'\nb:\n    Image|contains: 'xabcdefg'\nc:\n    CommandLine|contains: 'efghabcd'\nd:\n    Image|endswith: 'efgh'", "(a and b) or (c and d) or (a and d)")]
+    public void Literals_are_checked_in_full_and_the_prefilter_keeps_every_match(string detection, string condition)
+    {
+        var yaml = SigmaTestKit.Rule(detection, condition);
+        var engine = SigmaTestKit.Engine(yaml);
+        Assert.All(engine.Groups, g => Assert.Equal(0, g.Prefilter!.UnanchoredCount));
+        var unfiltered = SigmaTestKit.Engine(yaml, new SigmaEngineOptions { Pipeline = Musubi.Detection.Sigma.Pipelines.SigmaPipeline.None, UsePrefilter = false });
+        var events = CheckedEvents();
+        var expected = SigmaTestKit.Run(unfiltered, events).Select(m => m.EventIndex).ToList();
+        Assert.NotEmpty(expected);
+        Assert.True(expected.Count < events.Length);
+        Assert.Equal(expected, SigmaTestKit.Run(engine, events).Select(m => m.EventIndex));
+    }
+
+    [Fact]
+    public void A_literal_is_a_candidate_only_where_it_occurs_in_full_not_where_only_its_gram_does()
+    {
+        var yaml = SigmaTestKit.Rule("selection:\n    CommandLine|contains: 'abcdefgh'");
+        var options = new SigmaEngineOptions { Pipeline = Musubi.Detection.Sigma.Pipelines.SigmaPipeline.None };
+        var matcher = SigmaTestKit.Engine(yaml, options).CreateMatcher();
+        var gramOnly = SigmaTestKit.Engine(yaml, new SigmaEngineOptions { Pipeline = Musubi.Detection.Sigma.Pipelines.SigmaPipeline.None, PrefilterVerifyLiterals = false }).CreateMatcher();
+        var matches = new List<SigmaMatch>();
+
+        // Every 4-character gram of the literal, but never the literal: no evaluation at all.
+        foreach (var value in new[] { "abcdxxxxefgh", "abcdefg bcdefgh", "efghabcd", "ABCDEFG_", "xbcdefgh" })
+        {
+            var json = System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["CommandLine"] = value }));
+            matcher.Match(json, 0, matches);
+            gramOnly.Match(json, 0, matches);
+        }
+
+        Assert.Empty(matches);
+        Assert.Equal(0, matcher.Evaluations);
+        Assert.True(gramOnly.Evaluations >= 3, $"{gramOnly.Evaluations}");
+
+        // The literal at the start, the end, after non-ASCII text, in upper case: a candidate and a match each time.
+        foreach (var value in new[] { "abcdefgh", "x abcdefgh", "\u00e9\U0001F986abcdefghx", "ABCDEFGH" })
+        {
+            matcher.Match(System.Text.Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["CommandLine"] = value })), 1, matches);
+        }
+
+        Assert.Equal(4, matcher.Evaluations);
+        Assert.Equal(4, matches.Count);
+    }
+
     [Fact]
     public void Glob_matching_agrees_with_a_regular_expression_on_random_cases()
     {

@@ -200,7 +200,7 @@ public sealed class SigmaEngine
         BuildRouting();
         foreach (var group in Groups)
         {
-            group.Finish(Options.UsePrefilter, Options.PrefilterShortLiterals);
+            group.Finish(Options);
         }
 
         Failures = failures;
@@ -534,11 +534,11 @@ internal sealed class RouteGroup(Node? condition, string[] routeValues, string k
 
     public Prefilter? Prefilter { get; private set; }
 
-    public void Finish(bool usePrefilter, bool shortLiterals)
+    public void Finish(SigmaEngineOptions options)
     {
-        if (usePrefilter)
+        if (options.UsePrefilter)
         {
-            Prefilter = Prefilter.Build(Variants, shortLiterals);
+            Prefilter = Prefilter.Build(Variants, options.PrefilterShortLiterals, options.PrefilterVerifyLiterals);
         }
     }
 }

@@ -29,6 +29,9 @@ public sealed class SigmaEngineOptions
 
     /// <summary>Prefilter rules by literals shorter than a gram and by non-ASCII text too (off only to measure the difference).</summary>
     internal bool PrefilterShortLiterals { get; init; } = true;
+
+    /// <summary>Check each gram hit against the literals it stands for (off only to measure the difference).</summary>
+    internal bool PrefilterVerifyLiterals { get; init; } = true;
 }
 
 public enum SigmaMatchKind

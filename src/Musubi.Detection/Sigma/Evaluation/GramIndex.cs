@@ -7,7 +7,9 @@ namespace Musubi.Detection.Sigma.Evaluation;
 /// Finds which of many 4-character grams occur in a text: one hash probe per character into a small open-addressing
 /// table (a few hundred kilobytes, where a dense multi-literal automaton over thousands of literals would take
 /// hundreds of megabytes and miss the cache on every character). Each literal is represented by one of its grams, so
-/// a hit says "this literal may be present": enough for a prefilter, which only has to keep every true candidate.
+/// a hit of a gram is then checked against the literals it represents, at the gram's offset in each, so that a literal
+/// is reported only where it occurs in full (a gram of a hash or a path alone occurs in many values where the literal
+/// does not).
 /// </summary>
 internal sealed class GramIndex
 {
@@ -25,6 +27,13 @@ internal sealed class GramIndex
     private readonly int[] values;
     private readonly int shift;
 
+    // The literals of gram g are [literalStarts[g], literalStarts[g + 1]) of these.
+    private readonly int[] literalStarts;
+    private readonly string[] literals;
+    private readonly int[] literalOffsets;
+    private readonly int[] literalValues;
+    private readonly bool verify;
+
     /// <summary>
     /// One bit per pair of (low bytes of the) first two characters of some gram: 8 KB that stays in the L1 cache and
     /// rules out most positions before the hash table is touched.
@@ -32,11 +41,26 @@ internal sealed class GramIndex
     private readonly ulong[] firstPairs = new ulong[65536 / 64];
 
     /// <param name="length">The length of every gram, <see cref="MinLength"/> to <see cref="MaxLength"/>.</param>
-    /// <param name="grams">Distinct grams; the value of gram i is <c>values[i]</c>.</param>
-    /// <param name="gramValues">The value reported for each gram.</param>
-    public GramIndex(int length, IReadOnlyList<string> grams, IReadOnlyList<int> gramValues)
+    /// <param name="grams">Distinct grams.</param>
+    /// <param name="gramLiterals">
+    /// For each gram, the literals it represents: the literal, where the gram starts in it, and the value reported
+    /// when the literal is found.
+    /// </param>
+    /// <param name="verify">Whether a gram's hit is checked against its literals (off only to measure the difference).</param>
+    public GramIndex(int length, IReadOnlyList<string> grams, IReadOnlyList<(string Literal, int Offset, int Value)[]> gramLiterals, bool verify = true)
     {
         Length = length;
+        this.verify = verify;
+        literalStarts = new int[grams.Count + 1];
+        var flat = gramLiterals.SelectMany(l => l).ToArray();
+        literals = flat.Select(l => l.Literal).ToArray();
+        literalOffsets = flat.Select(l => l.Offset).ToArray();
+        literalValues = flat.Select(l => l.Value).ToArray();
+        for (var g = 0; g < grams.Count; g++)
+        {
+            literalStarts[g + 1] = literalStarts[g] + gramLiterals[g].Length;
+        }
+
         var capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, grams.Count * 2));
         keys = new ulong[capacity];
         values = new int[capacity];
@@ -52,7 +76,7 @@ internal sealed class GramIndex
             }
 
             keys[slot] = key;
-            values[slot] = gramValues[i];
+            values[slot] = i;
             if (length >= 2)
             {
                 var pair = Pair(grams[i][0], grams[i][1]);
@@ -76,8 +100,12 @@ internal sealed class GramIndex
         return key;
     }
 
-    /// <summary>Adds the value of every gram occurring in <paramref name="text"/> (repeats possible) to <paramref name="hits"/>.</summary>
-    public void Scan(ReadOnlySpan<char> text, List<int> hits)
+    /// <summary>
+    /// Adds the value of every literal occurring in <paramref name="text"/> (repeats possible) to <paramref name="hits"/>.
+    /// Without <paramref name="check"/>, every literal of a gram found is reported (for text with non-ASCII characters,
+    /// which case-insensitive matching may equate with ASCII letters that lower-casing leaves apart, e.g. U+017F and s).
+    /// </summary>
+    public void Scan(ReadOnlySpan<char> text, List<int> hits, bool check = true)
     {
         if (text.Length < Length)
         {
@@ -115,12 +143,32 @@ internal sealed class GramIndex
 
                 if (keys[slot] == key)
                 {
-                    hits.Add(value);
+                    Report(value, text, i - Length + 1, hits, check);
                     break;
                 }
 
                 slot = (slot + 1) & mask;
             }
+        }
+    }
+
+    /// <summary>Reports the literals of gram <paramref name="gram"/> that occur around its hit at <paramref name="at"/>.</summary>
+    private void Report(int gram, ReadOnlySpan<char> text, int at, List<int> hits, bool check)
+    {
+        var end = literalStarts[gram + 1];
+        for (var k = literalStarts[gram]; k < end; k++)
+        {
+            var literal = literals[k];
+            if (verify && check && literal.Length != Length)
+            {
+                var start = at - literalOffsets[k];
+                if (start < 0 || start + literal.Length > text.Length || !text.Slice(start, literal.Length).SequenceEqual(literal))
+                {
+                    continue;
+                }
+            }
+
+            hits.Add(literalValues[k]);
         }
     }
 

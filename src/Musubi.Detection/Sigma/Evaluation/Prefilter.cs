@@ -6,9 +6,9 @@ namespace Musubi.Detection.Sigma.Evaluation;
 /// <summary>
 /// Selects the rule variants of a route group that can possibly match an event. A variant's condition gives
 /// necessary clauses (<see cref="Node.Anchors"/>): each clause is a set of literals of which one must occur in a
-/// given field. Each literal is represented by its rarest 4-character gram (rarest among the group's literals; a
-/// shorter literal by itself); <see cref="GramIndex"/> passes over each field's lower-cased values find
-/// the grams present, and a variant is a
+/// given field. Each literal is represented by its rarest 4-character gram (rarest among the group's literals);
+/// <see cref="GramIndex"/> passes over each field's lower-cased values find the grams present and check each hit
+/// against the literals the gram represents, and a variant is a
 /// candidate only when each of its clauses (up to <see cref="MaxClauses"/>, the most selective) saw one. A clause
 /// over all values (keyword searches) is not checked here: scanning every value of every event would cost more than
 /// the few keyword rules it would skip. Variants left without clauses are always candidates. The result is the same as evaluating every variant.
@@ -36,7 +36,9 @@ internal sealed class Prefilter
     /// <summary>Per scanned field: the field id and the number of grams (for diagnostics).</summary>
     public IEnumerable<(int Field, int Grams)> Scanners => scanners.Select(s => (s.Field, s.Owners.Length));
 
-    public static Prefilter Build(IReadOnlyList<CompiledVariant> variants, bool shortLiterals = true)
+    /// <param name="shortLiterals">Whether rules without long literals are anchored by short or non-ASCII ones.</param>
+    /// <param name="verify">Whether a gram's hit is checked against its literals (<see cref="GramIndex"/>).</param>
+    public static Prefilter Build(IReadOnlyList<CompiledVariant> variants, bool shortLiterals = true, bool verify = true)
     {
         var always = new List<int>();
         var required = new byte[variants.Count];
@@ -93,7 +95,7 @@ internal sealed class Prefilter
             }
         }
 
-        var scanners = byField.Select(p => new FieldScanner(p.Key, p.Value)).ToArray();
+        var scanners = byField.Select(p => new FieldScanner(p.Key, p.Value, verify)).ToArray();
         return new Prefilter(always.ToArray(), scanners, required);
     }
 
@@ -138,9 +140,10 @@ internal sealed class Prefilter
 
         hits.Clear();
         var text = frame.Lower(entry);
+        var nonAscii = text.ContainsAnyExceptInRange('\0', '\u007f');
         foreach (var index in scanner.Indexes)
         {
-            index.Scan(text, hits);
+            index.Scan(text, hits, check: !nonAscii);
         }
 
         if (scanner.ShortSearch is { } search)
@@ -162,7 +165,7 @@ internal sealed class Prefilter
             }
         }
 
-        if (scanner.NonAsciiValue >= 0 && text.ContainsAnyExceptInRange('\0', '\u007f'))
+        if (scanner.NonAsciiValue >= 0 && nonAscii)
         {
             hits.Add(scanner.NonAsciiValue);
         }
@@ -193,7 +196,7 @@ internal sealed class Prefilter
 
     private sealed class FieldScanner
     {
-        public FieldScanner(int field, Dictionary<string, List<(int Variant, byte Bit)>> literals)
+        public FieldScanner(int field, Dictionary<string, List<(int Variant, byte Bit)>> literals, bool verify)
         {
             Field = field;
 
@@ -208,7 +211,10 @@ internal sealed class Prefilter
                 }
             }
 
-            var owners = new Dictionary<string, List<(int, byte)>>(StringComparer.Ordinal);
+            // Hit values: one per long literal (checked in full where its gram is found), then one per short literal,
+            // then "has non-ASCII text".
+            var all = new List<(int, byte)[]>();
+            var byGram = new Dictionary<string, List<(string Literal, int Offset, int Value)>>(StringComparer.Ordinal);
             var shortOwners = new Dictionary<string, List<(int, byte)>>(StringComparer.Ordinal);
             var nonAsciiOwners = new List<(int, byte)>();
             foreach (var (literal, literalOwners) in literals)
@@ -228,16 +234,15 @@ internal sealed class Prefilter
                 }
 
                 var best = GramsOf(literal).MinBy(g => frequency[g])!;
-                if (!owners.TryGetValue(best, out var list))
+                if (!byGram.TryGetValue(best, out var list))
                 {
-                    owners[best] = list = [];
+                    byGram[best] = list = [];
                 }
 
-                list.AddRange(literalOwners);
+                list.Add((literal, literal.IndexOf(best, StringComparison.Ordinal), all.Count));
+                all.Add(literalOwners.Distinct().ToArray());
             }
 
-            var grams = owners.Keys.ToList();
-            var all = grams.Select(g => owners[g].Distinct().ToArray()).ToList();
             ShortLiterals = shortOwners.Keys.ToArray();
             ShortValues = new int[ShortLiterals.Length];
             for (var k = 0; k < ShortLiterals.Length; k++)
@@ -258,10 +263,9 @@ internal sealed class Prefilter
             }
 
             Owners = all.ToArray();
-            Indexes = grams
-                .Select((gram, value) => (gram, value))
-                .GroupBy(p => p.gram.Length)
-                .Select(g => new GramIndex(g.Key, g.Select(p => p.gram).ToList(), g.Select(p => p.value).ToList()))
+            Indexes = byGram
+                .GroupBy(p => p.Key.Length)
+                .Select(g => new GramIndex(g.Key, g.Select(p => p.Key).ToList(), g.Select(p => p.Value.ToArray()).ToList(), verify))
                 .ToArray();
         }
 
