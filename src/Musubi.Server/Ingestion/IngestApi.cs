@@ -24,7 +24,9 @@ public static class IngestApi
             .DisableAntiforgery()
             .WithTags("Ingestion")
             .WithSummary("Send events from a sensor (sensor token).")
-            .Accepts<string>("application/x-ndjson", "text/plain");
+            // The body's format is named by ?format=, not by its Content-Type: curl's default
+            // (application/x-www-form-urlencoded), a shipper's application/json or none at all are all served.
+            .Accepts<string>("application/x-ndjson", "text/plain", "*/*");
         return app;
     }
 
