@@ -129,4 +129,29 @@ public sealed class DetectionEndpointTests(Principals p) : IClassFixture<Princip
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         Assert.Contains("unknown format", await unknown.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
+
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded")] // what `curl --data-binary @events.jsonl` sends (the README's command)
+    [InlineData("application/json")] // what log shippers send for JSON lines
+    [InlineData("application/octet-stream")]
+    [InlineData(null)] // no Content-Type at all
+    public async Task Events_are_accepted_whatever_the_content_type_since_the_format_parameter_decides(string? contentType)
+    {
+        var sensor = await CreateSensorAsync();
+        using var request = Ingest(sensor.Token, "{\"src_ip\":\"192.0.2.1\",\"dst_ip\":\"203.0.113.9\"}\nnot json\n");
+        if (contentType is null)
+        {
+            request.Content!.Headers.ContentType = null;
+        }
+        else
+        {
+            request.Content!.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        }
+
+        using var response = await p[Anonymous].SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{contentType}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        var result = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal(1, result.GetProperty("accepted").GetInt32());
+        Assert.Equal(1, result.GetProperty("quarantined").GetInt32());
+    }
 }

@@ -158,6 +158,52 @@ public sealed class IngestTlsAndOverloadTests
     }
 
     [Fact]
+    public async Task Http_ingestion_answers_503_with_retry_after_while_the_sqlite_store_is_locked_by_another_writer_not_500()
+    {
+        // A one-second busy timeout, so that a write lock held elsewhere makes the ingest write give up quickly
+        // (the default is 30 s; under a real flood the same thing happens after 30 s).
+        var path = SqliteFiles.NewPath("busy");
+        var connectionString = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 1, Pooling = true }.ToString();
+        await using var server = MusubiServer.StartOn(DatabaseProvider.Sqlite, connectionString, new Dictionary<string, string>
+        {
+            ["Musubi:Ingest:RetryAfterSeconds"] = "7",
+            ["Musubi:Detection:Enabled"] = "false",
+        });
+        using var admin = await server.SignInAsync("admin", MusubiServer.AdminPassword);
+        var org = await Principals.CreateOrgAsync(admin, "Locked org", "192.0.2.0/24");
+        var sensor = await MusubiServer.ReadAsync<CreatedSensor>(await admin.PostAsJsonAsync("/api/v1/sensors", new SensorInput(org.Id, "locked"), Principals.Json, Ct));
+        using var client = server.Anonymous();
+
+        async Task<HttpResponseMessage> Send(string body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/ingest/events") { Content = new StringContent(body, Encoding.UTF8, "application/x-ndjson") };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", sensor.Token);
+            return await client.SendAsync(request, Ct);
+        }
+
+        await using (var writer = new Microsoft.Data.Sqlite.SqliteConnection(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
+        {
+            await writer.OpenAsync(Ct);
+            await using (var begin = writer.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE";
+                await begin.ExecuteNonQueryAsync(Ct);
+            }
+
+            using var refused = await Send("{\"src_ip\":\"192.0.2.1\"}\n");
+            Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)refused.StatusCode} {await refused.Content.ReadAsStringAsync(Ct)}");
+            Assert.Equal(TimeSpan.FromSeconds(7), refused.Headers.RetryAfter?.Delta);
+
+            await using var rollback = writer.CreateCommand();
+            rollback.CommandText = "ROLLBACK";
+            await rollback.ExecuteNonQueryAsync(Ct);
+        }
+
+        using var again = await Send("{\"src_ip\":\"192.0.2.1\"}\n");
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+    }
+
+    [Fact]
     public async Task A_tcp_listener_stops_reading_while_its_buffer_is_full_so_the_sender_blocks_and_memory_stays_bounded()
     {
         const int buffer = 50;

@@ -88,4 +88,42 @@ public sealed class AlertEscalationTests(UiApp app) : IClassFixture<UiApp>
             await Expect(row).ToContainTextAsync("引き上げ済み");
         });
     }
+
+    [Fact]
+    public async Task An_analyst_acknowledges_a_ticked_alert_and_the_status_filter_then_finds_it_under_acknowledged_only()
+    {
+        var victimId = await app.CreateOrganisationAsync(UiApp.Unique("Gas Operator"));
+        var analyst = UiApp.Unique("ack").Replace(' ', '-');
+        await app.CreateUserAsync(analyst, Role.Analyst, "ack-analyst-passphrase");
+        var ticked = await RaiseAlertAsync(victimId, "203.0.113.91");
+        var untouched = await RaiseAlertAsync(victimId, "203.0.113.92");
+
+        var page = await app.NewPageAsync();
+        await UiApp.RunAsync(page, async () =>
+        {
+            await UiApp.SignInAsync(page, analyst, "ack-analyst-passphrase");
+            await page.GotoAsync($"/alerts?organisation={victimId}");
+            await page.CheckAsync($"tr[data-alert-id='{ticked}'] input[type=checkbox]");
+            await page.ClickAsync("#acknowledge-selected");
+
+            await Expect(page.Locator("#notice")).ToContainTextAsync("The selected alerts were acknowledged.");
+            await Expect(page.Locator($"tr[data-alert-id='{ticked}']")).ToContainTextAsync("Acknowledged");
+            await Expect(page.Locator($"tr[data-alert-id='{untouched}']")).Not.ToContainTextAsync("Acknowledged");
+
+            await page.SelectOptionAsync("#filter-alert-status", "acknowledged");
+            await page.ClickAsync("#alert-filter-submit");
+            await Expect(page.Locator($"tr[data-alert-id='{ticked}']")).ToBeVisibleAsync();
+            await Expect(page.Locator($"tr[data-alert-id='{untouched}']")).ToHaveCountAsync(0);
+
+            await page.SelectOptionAsync("#filter-alert-status", "new");
+            await page.ClickAsync("#alert-filter-submit");
+            await Expect(page.Locator($"tr[data-alert-id='{untouched}']")).ToBeVisibleAsync();
+            await Expect(page.Locator($"tr[data-alert-id='{ticked}']")).ToHaveCountAsync(0);
+        });
+
+        await using var scope = app.Server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<MusubiDbContext>();
+        var stored = await db.Set<AlertEntity>().FindAsync([ticked], TestContext.Current.CancellationToken);
+        Assert.Equal("acknowledged", stored!.Status);
+    }
 }

@@ -24,7 +24,9 @@ public static class IngestApi
             .DisableAntiforgery()
             .WithTags("Ingestion")
             .WithSummary("Send events from a sensor (sensor token).")
-            .Accepts<string>("application/x-ndjson", "text/plain");
+            // The body's format is named by ?format=, not by its Content-Type: curl's default
+            // (application/x-www-form-urlencoded), a shipper's application/json or none at all are all served.
+            .Accepts<string>("application/x-ndjson", "text/plain", "*/*");
         return app;
     }
 
@@ -54,6 +56,15 @@ public static class IngestApi
         try
         {
             return await AcceptAsync(http, ingestor, options, sensor, ingestFormat, ct);
+        }
+        catch (Exception e) when (IsStoreBusy(e) && !ct.IsCancellationRequested)
+        {
+            // The store could not take the write in time (SQLite's lock held past its busy timeout, a transient
+            // PostgreSQL error): the server is overloaded, not broken, so the sensor is told to send again later.
+            // Delivery is at least once: a resent batch whose first try got partly through can count twice.
+            http.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem("the event store is busy; send again after Retry-After",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "Overloaded");
         }
         finally
         {
@@ -93,6 +104,20 @@ public static class IngestApi
 
         var result = await ingestor.IngestAsync(sensor, ingestFormat, "http", lines, ct);
         return TypedResults.Json(result, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>SQLite busy or locked (error 5 or 6), or a database error its provider calls transient, anywhere in the chain.</summary>
+    internal static bool IsStoreBusy(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (x is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 5 or 6 } or System.Data.Common.DbException { IsTransient: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static IResult TooLarge(string detail) =>
