@@ -18,8 +18,8 @@ public sealed record QuarantineQuery(Guid? OrganisationId = null, Guid? SensorId
 /// <summary>A page of the quarantine, newest first; <see cref="NextBefore"/> asks for the older rows (null on the last page).</summary>
 public sealed record QuarantinePage(IReadOnlyList<QuarantinedEventDto> Items, long? NextBefore);
 
-/// <summary>A sensor whose quarantine the actor may read (for filters).</summary>
-public sealed record QuarantineSensor(Guid Id, string Name, Guid OrganisationId);
+/// <summary>A sensor whose quarantine the actor may read (for filters and the chart), with its count of quarantined lines.</summary>
+public sealed record QuarantineSensor(Guid Id, string Name, Guid OrganisationId, int Quarantined);
 
 /// <summary>
 /// Reading <c>quarantined_events</c> (<see cref="DetectionAccessRules.CanReadQuarantine"/>): an organisation's sensor
@@ -106,8 +106,14 @@ public sealed class QuarantineService(MusubiDbContext db)
             q = q.Where(s => s.OrganisationId == own);
         }
 
-        var rows = await q.Select(s => new QuarantineSensor(s.Id, s.Name, s.OrganisationId)).ToListAsync(ct);
-        return [.. rows.OrderBy(s => s.Name, StringComparer.Ordinal)];
+        var rows = await q.Select(s => new { s.Id, s.Name, s.OrganisationId }).ToListAsync(ct);
+        var ids = rows.Select(r => r.Id).ToList();
+        // One grouped query for the counts.
+        var counts = ids.Count == 0
+            ? []
+            : await db.Set<QuarantinedEventEntity>().AsNoTracking().Where(e => e.SensorId != null && ids.Contains(e.SensorId.Value))
+                .GroupBy(e => e.SensorId!.Value).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        return [.. rows.Select(r => new QuarantineSensor(r.Id, r.Name, r.OrganisationId, counts.GetValueOrDefault(r.Id))).OrderBy(s => s.Name, StringComparer.Ordinal)];
     }
 
     /// <summary>Whether <paramref name="actor"/> may read any quarantine at all.</summary>
