@@ -3,7 +3,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Musubi.Core.Identity;
 using Musubi.Infrastructure.Detection;
+using Musubi.Infrastructure.Identity;
 using static Musubi.Server.Tests.Who;
 
 namespace Musubi.Server.Tests;
@@ -86,6 +88,22 @@ public sealed class QuarantineEndpointTests(Principals p) : IClassFixture<Princi
         Assert.False(string.IsNullOrEmpty(first.GetProperty("source").GetString()));
         Assert.True(first.TryGetProperty("at", out _));
         Assert.False(string.IsNullOrEmpty(first.GetProperty("reason").GetString()));
+    }
+
+    [Fact]
+    public async Task A_token_without_the_constituency_scope_reads_nothing_even_for_the_organisations_admin()
+    {
+        var (_, _, marker) = await LinesOfTwoOrganisationsAsync();
+        foreach (var (scopes, expected) in new[] { ((string[])[Scopes.IntelRead], 403), ([Scopes.ConstituencyRead], 403), ([Scopes.ConstituencyWrite], 200) })
+        {
+            var token = await MusubiServer.ReadAsync<CreatedToken>(await p[OrgAdminA].PostAsJsonAsync("/api/v1/tokens",
+                new TokenInput("quarantine " + string.Join(",", scopes), scopes, 1, null), Principals.Json, Ct));
+            using var client = p.Server.WithToken(token.Secret);
+            using var response = await client.GetAsync($"/api/v1/detection/quarantine?organisationId={p.OrgA}&limit=1000", Ct);
+            Assert.Equal(expected, (int)response.StatusCode);
+            var body = await response.Content.ReadAsStringAsync(Ct);
+            Assert.Equal(expected == 200, body.Contains(marker, StringComparison.Ordinal));
+        }
     }
 
     [Fact]
