@@ -118,6 +118,7 @@ api.MapIncidentsApi();
 api.MapNotificationsApi();
 api.MapIntelligenceApi();
 api.MapSensorsApi();
+api.MapQuarantineApi();
 api.MapFeedsApi();
 api.MapAlertsApi();
 api.MapRuleSetsApi();

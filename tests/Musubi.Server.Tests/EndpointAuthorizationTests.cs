@@ -73,6 +73,14 @@ public sealed class EndpointAuthorizationTests(Principals p) : IClassFixture<Pri
     }
 
     [Fact]
+    public Task Reading_an_organisations_quarantine_needs_an_administrator_of_it() =>
+        Check(_ => Req(HttpMethod.Get, $"/api/v1/detection/quarantine?organisationId={p.OrgA}"), 200, Admin, OrgAdminA);
+
+    [Fact]
+    public Task Reading_the_quarantine_needs_a_sensor_administrator() =>
+        Check(_ => Req(HttpMethod.Get, "/api/v1/detection/quarantine"), 200, Admin, OrgAdminA, OrgAdminB);
+
+    [Fact]
     public Task Reading_the_directory_needs_a_signed_in_principal() =>
         Check(_ => Req(HttpMethod.Get, "/api/v1/organisations?search=Organisation"), 200, SignedIn);
 

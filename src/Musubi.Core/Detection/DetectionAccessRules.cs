@@ -24,6 +24,14 @@ public static class DetectionAccessRules
         && actor.Role != Role.Service
         && (actor.OrganisationId == organisationId || IsNationalSoc(actor, actorInNationalCentre));
 
+    /// <summary>
+    /// Read quarantined (malformed) event lines: those who manage the organisation's sensors, and the platform admins and
+    /// national SOC (with constituency:read). Lines with no organisation (a listener with no sensor) only for the latter.
+    /// </summary>
+    public static bool CanReadQuarantine(Actor actor, Guid? organisationId, bool actorInNationalCentre) =>
+        (organisationId is { } org && CanManageSensors(actor, org))
+        || (actor.HasScope(Scopes.ConstituencyRead) && (actor.IsPlatformAdmin || IsNationalSoc(actor, actorInNationalCentre)));
+
     /// <summary>Acknowledge alerts of <paramref name="organisationId"/>: analysts and organisation admins who may see them.</summary>
     public static bool CanHandleAlerts(Actor actor, Guid organisationId, bool actorInNationalCentre) =>
         CanReadAlerts(actor, organisationId, actorInNationalCentre) && actor.Role is Role.Analyst or Role.OrgAdmin;

@@ -12,6 +12,7 @@ public static class DetectionServiceCollectionExtensions
         services.TryAddSingleton(new IngestOptions());
         services.AddScoped<SensorService>();
         services.AddScoped<AlertService>();
+        services.AddScoped<QuarantineService>();
         services.TryAddSingleton(new DetectionOptions());
         services.AddSingleton(sp => Musubi.Detection.Ingestion.AsnTable.Load(sp.GetRequiredService<IngestOptions>().AsnTablePath));
         services.AddSingleton<EventIngestor>();

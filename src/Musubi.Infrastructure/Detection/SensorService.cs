@@ -12,7 +12,9 @@ namespace Musubi.Infrastructure.Detection;
 
 public sealed record SensorInput(Guid? OrganisationId, string? Name);
 
-public sealed record SensorDto(Guid Id, Guid OrganisationId, string Name, string TokenPrefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+/// <summary>A sensor; in lists also how many of its lines were quarantined and when the last one was.</summary>
+public sealed record SensorDto(Guid Id, Guid OrganisationId, string Name, string TokenPrefix, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt,
+    int Quarantined = 0, DateTimeOffset? LastQuarantinedAt = null);
 
 /// <summary>A sensor just registered, with its token: shown once, stored only as a hash.</summary>
 public sealed record CreatedSensor(SensorDto Sensor, string Token);
@@ -78,7 +80,15 @@ public sealed class SensorService(MusubiDbContext db, AuditTrail audit, TimeProv
         ForbiddenException.ThrowUnless(DetectionAccessRules.CanManageSensors(actor, organisationId),
             "listing sensors needs an administrator of the organisation");
         var rows = await db.Set<SensorEntity>().AsNoTracking().Where(s => s.OrganisationId == organisationId).ToListAsync(ct);
-        return [.. rows.OrderBy(s => s.Name, StringComparer.Ordinal).Select(ToDto)];
+        // One grouped query for the quarantine counts of all of them.
+        var counts = await db.Set<QuarantinedEventEntity>().AsNoTracking()
+            .Where(q => q.OrganisationId == organisationId && q.SensorId != null)
+            .GroupBy(q => q.SensorId!.Value)
+            .Select(g => new { SensorId = g.Key, Count = g.Count(), Last = g.Max(q => q.At) })
+            .ToDictionaryAsync(g => g.SensorId, ct);
+        return [.. rows.OrderBy(s => s.Name, StringComparer.Ordinal).Select(s => counts.TryGetValue(s.Id, out var c)
+            ? ToDto(s) with { Quarantined = c.Count, LastQuarantinedAt = c.Last }
+            : ToDto(s))];
     }
 
     public async Task RevokeAsync(Actor actor, Guid sensorId, CancellationToken ct)

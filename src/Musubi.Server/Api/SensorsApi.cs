@@ -16,7 +16,7 @@ public static class SensorsApi
             .WithSummary("Register a sensor of an organisation; its token is shown once (organisation or platform admins).");
         sensors.MapGet("", async (HttpContext http, SensorService svc, Guid organisationId, CancellationToken ct) =>
                 TypedResults.Ok(await svc.ListAsync(http.RequireActor(), organisationId, ct)))
-            .WithSummary("The sensors of an organisation.");
+            .WithSummary("The sensors of an organisation, each with its count of quarantined lines and the time of the last one.");
         sensors.MapDelete("/{id:guid}", async (HttpContext http, SensorService svc, Guid id, CancellationToken ct) =>
             {
                 await svc.RevokeAsync(http.RequireActor(), id, ct);
