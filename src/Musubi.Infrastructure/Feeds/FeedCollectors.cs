@@ -97,7 +97,6 @@ public sealed class FeedCollectors(MusubiDbContext db, FeedIntake intake, FeedOp
         audit.Record(actor, "feed-source.run", "feed-source", source.Id.ToString(), null, null, new { source.Name, source.Collector });
         await db.SaveChangesAsync(ct);
         var before = await db.Set<FeedFileEntity>().CountAsync(f => f.SourceId == id, ct);
-        var started = time.GetUtcNow();
         string? error = null;
         try
         {
@@ -114,7 +113,9 @@ public sealed class FeedCollectors(MusubiDbContext db, FeedIntake intake, FeedOp
         var after = await db.Set<FeedSourceEntity>().AsNoTracking().FirstAsync(s => s.Id == id, ct);
         var files = await db.Set<FeedFileEntity>().CountAsync(f => f.SourceId == id, ct) - before;
         // Collectors record some failures on the source without throwing (a missing folder, an HTTP error status).
-        if (error is null && after.LastError is { } recorded && after.LastRunAt >= started)
+        // Compared with the stored value read before the run, not with the clock: the stored time is coarser (SQLite
+        // keeps DateTimeOffset to 0.1 ms), so a fast failing run can be recorded "before" it started.
+        if (error is null && after.LastError is { } recorded && after.LastRunAt is not null && after.LastRunAt != source.LastRunAt)
         {
             error = recorded;
         }
