@@ -33,17 +33,7 @@ internal static class FeedSubmitCommand
         {
             var path = parse.GetValue(file)!;
             var name = parse.GetValue(source)!;
-            var baseUri = ServerUri(parse.GetValue(server));
-            var secret = parse.GetValue(token) ?? env.Variables.GetValueOrDefault("MUSUBI_TOKEN");
-            if (baseUri is not null && string.IsNullOrWhiteSpace(secret))
-            {
-                throw new UsageException("--server needs --token (or MUSUBI_TOKEN): an API token with constituency:write");
-            }
-
-            if (baseUri is null && parse.GetValue(token) is not null)
-            {
-                throw new UsageException("--token is only used with --server");
-            }
+            var (baseUri, secret) = ServerTarget(env, parse, server, token);
 
             var data = await ReadAsync(path, new FeedOptions().MaxFileBytes, ct);
             FeedFileDto accepted;
@@ -82,17 +72,7 @@ internal static class FeedSubmitCommand
         command.SetAction((parse, ct) => CliRun.RunAsync(env, "feed run", async () =>
         {
             var name = parse.GetValue(source)!;
-            var baseUri = ServerUri(parse.GetValue(server));
-            var secret = parse.GetValue(token) ?? env.Variables.GetValueOrDefault("MUSUBI_TOKEN");
-            if (baseUri is not null && string.IsNullOrWhiteSpace(secret))
-            {
-                throw new UsageException("--server needs --token (or MUSUBI_TOKEN): an API token with constituency:write");
-            }
-
-            if (baseUri is null && parse.GetValue(token) is not null)
-            {
-                throw new UsageException("--token is only used with --server");
-            }
+            var (baseUri, secret) = ServerTarget(env, parse, server, token);
 
             FeedRunResult result;
             if (baseUri is not null)
@@ -185,6 +165,24 @@ internal static class FeedSubmitCommand
         var command = new Command("prefix-table", "The prefix tables for feed enrichment");
         command.Subcommands.Add(import);
         return command;
+    }
+
+    /// <summary>The server and token of a command that can go over HTTP (--server, --token or MUSUBI_TOKEN), checked together.</summary>
+    private static (Uri? BaseUri, string? Secret) ServerTarget(CliEnvironment env, ParseResult parse, Option<string?> server, Option<string?> token)
+    {
+        var baseUri = ServerUri(parse.GetValue(server));
+        var secret = parse.GetValue(token) ?? env.Variables.GetValueOrDefault("MUSUBI_TOKEN");
+        if (baseUri is not null && string.IsNullOrWhiteSpace(secret))
+        {
+            throw new UsageException("--server needs --token (or MUSUBI_TOKEN): an API token with constituency:write");
+        }
+
+        if (baseUri is null && parse.GetValue(token) is not null)
+        {
+            throw new UsageException("--token is only used with --server");
+        }
+
+        return (baseUri, secret);
     }
 
     private static Uri? ServerUri(string? url)
